@@ -1,0 +1,5 @@
+"""Allow ``python -m ecogov``."""
+
+from ecogov.cli import main
+
+main()

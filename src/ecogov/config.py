@@ -1,0 +1,103 @@
+"""Typed settings for ecogov, read from the environment and an optional TOML file.
+
+Precedence (highest first): keyword arguments, ``ECOGOV_*`` environment variables, the TOML
+file named by ``ECOGOV_CONFIG`` (default ``ecogov.toml`` in the working directory, if present),
+then the defaults below. With ``ECOGOV_ENV=production`` unsafe values are refused at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEVELOPMENT_SECRET_KEY = "ecogov-development-secret-change-me"
+"""The secret key used when none is configured; refused when ``env`` is ``production``."""
+
+
+class Environment(StrEnum):
+    """Where ecogov runs; ``production`` turns on the strict checks."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("ECOGOV_CONFIG", "ecogov.toml"))
+
+
+class Settings(BaseSettings):
+    """All of ecogov's settings.
+
+    Every field can be set as ``ECOGOV_<NAME>`` (for example ``ECOGOV_DATABASE_URL``) or as
+    ``name = value`` in the TOML file.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ECOGOV_", extra="forbid")
+
+    env: Environment = Environment.DEVELOPMENT
+    database_url: str = Field(
+        default="sqlite:///var/ecogov.sqlite",
+        description="SQLAlchemy URL: sqlite:///path (embedded) or postgresql+psycopg://...",
+    )
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    hj212_port: int = Field(default=9212, ge=1, le=65535)
+    var_dir: Path = Path("var")
+    timezone: str = Field(
+        default="Asia/Shanghai", description="Local time of the bureau (Beijing time)."
+    )
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read keyword arguments, then the environment, then the TOML file."""
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_config_file()),
+        )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env is not Environment.PRODUCTION:
+            return self
+        problems: list[str] = []
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET_KEY:
+            problems.append("secret_key is the development default; set ECOGOV_SECRET_KEY")
+        elif len(secret) < 32:
+            problems.append(f"secret_key has {len(secret)} characters; use at least 32")
+        if self.database_url.startswith("sqlite"):
+            problems.append(
+                f"database_url={self.database_url!r} is the embedded SQLite database; "
+                "production runs on PostgreSQL (postgresql+psycopg://...)"
+            )
+        if problems:
+            raise ValueError("unsafe production settings: " + "; ".join(problems))
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings(**overrides: Any) -> Settings:
+    """Return the process-wide settings (read once)."""
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""The registry of the monitored city: areas, stations, sections, enterprises, permits, devices."""

@@ -1,0 +1,1 @@
+"""ecogov benchmarks; each ``bench_*.py`` module runs on its own (see docs/benchmarks.md)."""

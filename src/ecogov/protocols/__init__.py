@@ -1,0 +1,1 @@
+"""Wire protocols spoken by monitoring devices (HJ 212)."""

@@ -56,9 +56,7 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65535)
     hj212_port: int = Field(default=9212, ge=1, le=65535)
     var_dir: Path = Path("var")
-    timezone: str = Field(
-        default="Asia/Shanghai", description="Local time of the bureau (Beijing time)."
-    )
+    timezone: str = Field(default="Asia/Shanghai", description="Local time of the bureau (Beijing time).")
     log_level: str = "INFO"
 
     @classmethod

@@ -109,7 +109,5 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
     source_dimension, source_scale = _UNITS[source]
     target_dimension, target_scale = _UNITS[target]
     if source_dimension != target_dimension:
-        raise UnitError(
-            f"cannot convert {source!r} ({source_dimension}) to {target!r} ({target_dimension})"
-        )
+        raise UnitError(f"cannot convert {source!r} ({source_dimension}) to {target!r} ({target_dimension})")
     return source_scale / target_scale

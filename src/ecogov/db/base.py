@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from enum import StrEnum
+
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -18,3 +20,15 @@ class Base(DeclarativeBase):
     """Base class of all models; constraint names follow :data:`NAMING_CONVENTION`."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def choice_type(choice: type[StrEnum], name: str) -> Enum:
+    """Column type that stores an enumeration by its value in a VARCHAR (portable, readable)."""
+    return Enum(
+        choice,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

@@ -168,9 +168,7 @@ PARAMETERS: Final[tuple[Parameter, ...]] = (
 )
 
 _BY_KEY: Final[dict[tuple[Medium, str], Parameter]] = {(p.medium, p.code): p for p in PARAMETERS}
-_BY_SHORT_NAME: Final[dict[tuple[Medium, str], Parameter]] = {
-    (p.medium, p.short_name): p for p in PARAMETERS
-}
+_BY_SHORT_NAME: Final[dict[tuple[Medium, str], Parameter]] = {(p.medium, p.short_name): p for p in PARAMETERS}
 
 
 def lookup(medium: Medium | str, code_or_name: str) -> Parameter:

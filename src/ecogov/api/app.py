@@ -1,0 +1,53 @@
+"""The ASGI application: API under ``/api/v1``, the web workspace at ``/``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+
+from ecogov import __version__
+from ecogov.api.errors import install_error_handlers
+from ecogov.api.registry_routes import build_router
+from ecogov.choices import LabelledChoice
+from ecogov.db.engine import session_factory
+
+API_PREFIX = "/api/v1"
+
+
+def _meta_router() -> APIRouter:
+    router = APIRouter(tags=["元数据 metadata"])
+
+    @router.get("/health")
+    def health() -> dict[str, str]:
+        """Liveness probe."""
+        return {"status": "ok", "version": __version__}
+
+    @router.get("/choices")
+    def choices() -> dict[str, list[dict[str, str]]]:
+        """Every enumeration with its Chinese and English labels."""
+        return {choice.__name__: choice.as_options() for choice in LabelledChoice.__subclasses__()}
+
+    return router
+
+
+def create_app(engine: Engine) -> FastAPI:
+    """Build the application on an engine whose database is migrated to head."""
+    app = FastAPI(
+        title="ecogov 生态环境智治平台 API",
+        version=__version__,
+        description=(
+            "The registry of the monitored city and its data. Lists are paginated "
+            "(`page`, `page_size`) and filterable; errors name the field and the value."
+        ),
+        docs_url="/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    install_error_handlers(app)
+    app.include_router(_meta_router(), prefix=API_PREFIX)
+    app.include_router(build_router(), prefix=API_PREFIX)
+    from ecogov.web.pages import build_web_router
+
+    app.include_router(build_web_router())
+    return app

@@ -1,0 +1,1 @@
+"""Alembic migrations of ecogov's schema (run them with ``ecogov db upgrade``)."""

@@ -1,0 +1,1 @@
+"""Stored measurements: series (what is measured where) and their time-stamped values."""

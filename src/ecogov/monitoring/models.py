@@ -1,0 +1,72 @@
+"""Long storage of measurements: one row per series and period start.
+
+A *series* is one parameter at one source (station, section, outlet …) at one interval and
+statistic, e.g. the hourly average of PM2.5 at station 3. Values are in the parameter's
+canonical unit (:mod:`ecogov.registry.catalogue`); times are the period start as UTC epoch
+seconds, which keeps range scans cheap on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ecogov.choices import LabelledChoice, SourceType
+from ecogov.db.base import Base, choice_type
+
+
+class Interval(LabelledChoice):
+    """Interval of a series, with the HJ 212-2017 command that uploads it."""
+
+    REALTIME = "realtime", "实时数据", "real-time (CN 2011)"
+    MINUTE = "minute", "分钟数据", "minute (CN 2051)"
+    HOUR = "hour", "小时数据", "hourly (CN 2061)"
+    DAY = "day", "日数据", "daily (CN 2031)"
+    SAMPLE = "sample", "手工采样", "manual sample"
+
+
+class Statistic(LabelledChoice):
+    """Statistic of a series value, the HJ 212 field suffix it comes from."""
+
+    VALUE = "value", "监测值", "value (-Rtd or sample)"
+    AVERAGE = "avg", "均值", "average (-Avg)"
+    MINIMUM = "min", "最小值", "minimum (-Min)"
+    MAXIMUM = "max", "最大值", "maximum (-Max)"
+    CUMULATIVE = "cou", "累计值", "cumulative (-Cou)"
+    CORRECTED_AVERAGE = "zs_avg", "折算均值", "O2-corrected average (-ZsAvg)"
+
+
+class Series(Base):
+    """One measured quantity at one source, interval and statistic."""
+
+    __tablename__ = "series"
+    __table_args__ = (
+        UniqueConstraint("source_type", "source_id", "parameter_code", "interval", "statistic"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_type: Mapped[SourceType] = mapped_column(choice_type(SourceType, "series_source_type"))
+    source_id: Mapped[int] = mapped_column(Integer)
+    medium: Mapped[str] = mapped_column(String(16))
+    parameter_code: Mapped[str] = mapped_column(String(8))
+    interval: Mapped[Interval] = mapped_column(choice_type(Interval, "series_interval"))
+    statistic: Mapped[Statistic] = mapped_column(choice_type(Statistic, "series_statistic"))
+    unit: Mapped[str] = mapped_column(String(16), doc="Canonical unit of the parameter")
+
+
+class Measurement(Base):
+    """One value of a series.
+
+    ``flag`` is the HJ 212-2017 data flag (§6.6.4: N normal, F shutdown, M maintenance,
+    S manual input, D fault, C calibration, T over range, B communication failure).
+    ``received_at`` is when ecogov stored it, to recognise backfill.
+    """
+
+    __tablename__ = "measurement"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), primary_key=True)
+    time: Mapped[int] = mapped_column(BigInteger, primary_key=True, doc="UTC epoch seconds")
+    value: Mapped[float | None] = mapped_column(Float)
+    flag: Mapped[str] = mapped_column(String(2), default="N")
+    received_at: Mapped[int | None] = mapped_column(BigInteger, doc="UTC epoch seconds")

@@ -1,0 +1,1 @@
+"""The web workspace (server-rendered, Chinese first, no external assets)."""

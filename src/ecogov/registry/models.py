@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -227,6 +228,23 @@ class Device(Base):
         JSON, default=dict, doc="Factor code → unit the device sends"
     )
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class ShutdownReport(Base):
+    """A shutdown (停产) an enterprise declared for a period; online data in it is suspect."""
+
+    __tablename__ = "shutdown_report"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outlet.id", ondelete="CASCADE"), doc="None: the whole enterprise"
+    )
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(256))
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ParameterRecord(Base):

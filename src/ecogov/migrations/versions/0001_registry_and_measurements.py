@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 03:29:10.150590
+Create Date: 2026-11-23 03:32:34.951604
 """
 
 from __future__ import annotations
@@ -409,9 +409,37 @@ def upgrade() -> None:
     with op.batch_alter_table("outlet_limit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outlet_limit_outlet_id"), ["outlet_id"], unique=False)
 
+    op.create_table(
+        "shutdown_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("outlet_id", sa.Integer(), nullable=True),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.String(length=256), nullable=False),
+        sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_shutdown_report_period")),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+            name=op.f("fk_shutdown_report_enterprise_id_enterprise"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["outlet_id"], ["outlet.id"], name=op.f("fk_shutdown_report_outlet_id_outlet"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shutdown_report")),
+    )
+    with op.batch_alter_table("shutdown_report", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_shutdown_report_enterprise_id"), ["enterprise_id"], unique=False)
+
 
 def downgrade() -> None:
 
+    with op.batch_alter_table("shutdown_report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shutdown_report_enterprise_id"))
+
+    op.drop_table("shutdown_report")
     with op.batch_alter_table("outlet_limit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outlet_limit_outlet_id"))
 

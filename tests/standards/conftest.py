@@ -1,0 +1,1 @@
+"""Fixtures for the standards tests; helpers and references live in ``helpers.py``."""

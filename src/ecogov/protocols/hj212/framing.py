@@ -221,12 +221,10 @@ class FrameScanner:
         buffer = self._buffer
         segment_start = start + 6
         crc_start = segment_start + length
-        if len(buffer) < crc_start + 4:
-            if _NESTED_START.search(buffer, segment_start, min(len(buffer), crc_start)):
-                return DiscardReason.TRUNCATED
-            return _WAIT
-        if _NESTED_START.search(buffer, segment_start, crc_start):
+        if _nested_start(buffer, segment_start, crc_start):
             return DiscardReason.TRUNCATED
+        if len(buffer) < crc_start + 4:
+            return _WAIT
         crc_length = _crc_length(buffer, crc_start)
         if crc_length:
             return self._frame(start, length, crc_start, crc_length, counted_in_characters=False)
@@ -239,12 +237,10 @@ class FrameScanner:
             if byte_count is None:
                 return _WAIT
             character_crc_start = segment_start + byte_count
-            if len(buffer) < character_crc_start + 4:
-                if _NESTED_START.search(buffer, segment_start, len(buffer)):
-                    return DiscardReason.TRUNCATED
-                return _WAIT
-            if _NESTED_START.search(buffer, segment_start, character_crc_start):
+            if _nested_start(buffer, segment_start, character_crc_start):
                 return DiscardReason.TRUNCATED
+            if len(buffer) < character_crc_start + 4:
+                return _WAIT
             crc_length = _crc_length(buffer, character_crc_start)
             if crc_length:
                 return self._frame(start, length, character_crc_start, crc_length, counted_in_characters=True)
@@ -267,7 +263,10 @@ class FrameScanner:
         """Extend the pending noise run over ``buffer[begin:end]``; CR/LF alone is no noise."""
         if end <= begin or self._noise_start is not None:
             return
-        if not _TAIL.issuperset(self._buffer[begin:end]):
+        buffer = self._buffer
+        while begin < end and buffer[begin] in _TAIL:
+            begin += 1
+        if begin < end:
             self._noise_start = begin
             self._noise_reason = reason
 
@@ -288,6 +287,12 @@ class FrameScanner:
                 sample=sample,
             )
         )
+
+
+def _nested_start(buffer: bytearray, segment_start: int, crc_start: int) -> bool:
+    """True when ``##`` + four digits starts inside the segment (its digits may run past it)."""
+    match = _NESTED_START.search(buffer, segment_start, min(len(buffer), crc_start + 4))
+    return match is not None and match.start() < crc_start
 
 
 def _crc_length(buffer: bytearray, crc_start: int) -> int:

@@ -1,0 +1,1 @@
+"""Tests of ecogov.protocols.hj212 (HJ 212 codec)."""

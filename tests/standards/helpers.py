@@ -47,7 +47,7 @@ REFERENCE = {"2012": REFERENCE_2012, "2026": REFERENCE_2026}
 
 def decimal_round(x: float | str, ndigits: int) -> Decimal:
     """GB/T 8170 reference: half-even on the shortest decimal representation."""
-    d = Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+    d = Decimal(repr(float(x))) if isinstance(x, float) else Decimal(x)
     return d.quantize(Decimal(1).scaleb(-ndigits), rounding=ROUND_HALF_EVEN)
 
 

@@ -101,3 +101,8 @@ def test_matches_decimal_reference_on_exact_halves(whole: int, digits: int, ndig
 def test_vectorised_equals_scalar(xs: list[float], ndigits: int) -> None:
     out = gbt8170(np.array(xs), ndigits)
     assert out.tolist() == [float(decimal_round(x, ndigits)) for x in xs]
+
+
+def test_numpy_scalars_accepted() -> None:
+    # numpy 2 reprs np.float64 as "np.float64(…)"; the decimal path must still read the value.
+    assert gbt8170_decimal(np.float64(2.675), 2) == Decimal("2.68")

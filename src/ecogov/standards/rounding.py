@@ -58,7 +58,7 @@ def gbt8170_decimal(value: Decimal | str | int | float, ndigits: int = 0) -> Dec
     GB/T 8170—2008 §3.2 (进舍规则), round half to even on the decimal value.
     """
     _check_ndigits(ndigits)
-    dec = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    dec = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
     if not dec.is_finite():
         raise ValueError(f"value={value!r} is not a finite number")
     return dec.quantize(Decimal(1).scaleb(-ndigits), rounding=ROUND_HALF_EVEN)

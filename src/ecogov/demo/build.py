@@ -1,0 +1,573 @@
+"""Build the demo city into a database: registry, one year of data, planted incidents.
+
+The build is deterministic from :attr:`DemoOptions.seed`. Planted incidents (exceedances,
+offline loggers, stuck values, flat-lined series, data during a declared shutdown …) and the
+ambient episodes are written to a JSON manifest so that detection can be checked against it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time as clock
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from ecogov.choices import SourceType
+from ecogov.db.engine import session_factory
+from ecogov.db.migrate import upgrade
+from ecogov.demo import signals
+from ecogov.demo.places import AMBIENT_PARAMETERS, CityPlan, plan_city
+from ecogov.demo.templates import LAKE_PROFILE, SEAWATER_MEDIANS, WATER_PROFILES, OutletTemplate
+from ecogov.monitoring.models import Interval, Statistic
+from ecogov.monitoring.store import MeasurementRow, SeriesKey, ensure_series, write_measurements
+from ecogov.registry import catalogue, service
+from ecogov.registry.models import Enterprise, Outlet, ShutdownReport
+from ecogov.standards.emission import o2_corrected
+
+log = logging.getLogger(__name__)
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+HOUR = 3600
+CHUNK_ROWS = 200_000
+
+Progress = Callable[[str, float, float], None]
+"""``progress(stage, done, total)`` — called as the build advances."""
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What to build.
+
+    Attributes
+    ----------
+    seed : int
+        Random seed; the same seed gives the same city and data.
+    period_end : date
+        The data ends at 00:00 Beijing time of this day (exclusive).
+    ambient_days : int
+        Days of hourly ambient air data (one year by default).
+    outlet_days : int
+        Days of hourly online data at every outlet.
+    water_months : int
+        Months of water, drinking-source and seawater samples (one sample a month).
+    """
+
+    seed: int = 2026
+    period_end: date = date(2026, 11, 1)
+    ambient_days: int = 365
+    outlet_days: int = 90
+    water_months: int = 12
+
+    @property
+    def end_epoch(self) -> int:
+        """End of the data period, UTC epoch seconds."""
+        return int(datetime.combine(self.period_end, datetime.min.time(), BEIJING).timestamp())
+
+
+@dataclass
+class DemoSummary:
+    """What a build wrote."""
+
+    records: dict[str, int]
+    measurements: int
+    incidents: int
+    seconds: float
+    manifest: Path
+
+
+@dataclass
+class _Manifest:
+    options: DemoOptions
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    episodes: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, kind: str, source_type: SourceType, source_code: str, parameter: str | None,
+            start: int, end: int, **details: Any) -> None:  # fmt: skip
+        self.incidents.append({
+            "id": f"I{len(self.incidents) + 1:03d}", "type": kind, "source_type": str(source_type),
+            "source_code": source_code, "parameter_code": parameter,
+            "start": _iso(start), "end": _iso(end), "details": details,
+        })  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seed": self.options.seed,
+            "period_end": self.options.period_end.isoformat(),
+            "ambient_days": self.options.ambient_days,
+            "outlet_days": self.options.outlet_days,
+            "times": "ISO 8601, Beijing time; end is exclusive",
+            "incidents": self.incidents,
+            "episodes": self.episodes,
+        }
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, BEIJING).isoformat()
+
+
+def _epoch(year: int, month: int, day: int, hour: int = 0) -> int:
+    return int(datetime(year, month, day, hour, tzinfo=BEIJING).timestamp())
+
+
+def build_demo(
+    engine: Engine,
+    options: DemoOptions,
+    manifest_path: Path,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Migrate the database, register the demo city and write its data and manifest.
+
+    The database must be empty (a fresh file or schema); the registry import refuses
+    duplicates otherwise.
+    """
+    started = clock.perf_counter()
+    report = progress or (lambda _stage, _done, _total: None)
+    rng = np.random.default_rng(options.seed)
+    upgrade(engine)
+    plan = plan_city(rng, permit_start=date(options.period_end.year - 2, 1, 1))
+    manifest = _Manifest(options)
+    factory = session_factory(engine)
+    records: dict[str, int] = {}
+    with factory() as session, session.begin():
+        service.sync_parameter_catalogue(session)
+        kinds = list(plan.rows)
+        for number, kind_name in enumerate(kinds, start=1):
+            records[kind_name] = service.import_rows(
+                session, service.get_kind(kind_name), plan.rows[kind_name]
+            )
+            report("registry", number, len(kinds))
+    writer = _Writer(engine, factory, report)
+    _ambient(writer, plan, options, rng, manifest)
+    _water(writer, plan, options, rng, manifest)
+    _outlets(writer, plan, options, rng, manifest, factory)
+    writer.flush()
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return DemoSummary(
+        records, writer.written, len(manifest.incidents), clock.perf_counter() - started, manifest_path
+    )
+
+
+class _Writer:
+    """Buffers measurement rows and writes them in chunks, one transaction per chunk."""
+
+    def __init__(self, engine: Engine, factory: Any, report: Progress) -> None:
+        self.engine = engine
+        self.factory = factory
+        self.report = report
+        self.buffer: list[MeasurementRow] = []
+        self.written = 0
+        self.stage = ""
+        self.expected = 1
+
+    def series(self, keys: list[SeriesKey]) -> dict[SeriesKey, int]:
+        with self.factory() as session, session.begin():
+            return ensure_series(session, keys)
+
+    def start(self, stage: str, expected_rows: int) -> None:
+        self.flush()
+        self.stage, self.expected, self.stage_written = stage, max(expected_rows, 1), 0
+
+    def add(self, series_id: int, times: NDArray[np.int64], values: NDArray[np.float64],
+            received_delay: int = HOUR + 90) -> None:  # fmt: skip
+        keep = ~np.isnan(values)
+        t = times[keep].tolist()
+        v = np.round(values[keep], 4).tolist()
+        self.buffer.extend((series_id, ti, vi, "N", ti + received_delay) for ti, vi in zip(t, v, strict=True))
+        if len(self.buffer) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        with self.engine.begin() as connection:
+            write_measurements(connection, self.buffer)
+        self.written += len(self.buffer)
+        self.stage_written += len(self.buffer)
+        self.report(self.stage, min(self.stage_written, self.expected), self.expected)
+        self.buffer = []
+
+
+# --- ambient air -----------------------------------------------------------------------------
+
+
+def _ambient(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.random.Generator,
+             manifest: _Manifest) -> None:  # fmt: skip
+    stations = plan.rows["air-stations"]
+    steps = options.ambient_days * 24
+    times = options.end_epoch - HOUR * np.arange(steps, 0, -1, dtype=np.int64)
+    hours, day_of_year = signals.local_hour_and_day_of_year(times)
+    count = len(stations)
+    writer.start("ambient", steps * count * len(AMBIENT_PARAMETERS))
+    ids = _ids_by_code(writer, SourceType.AIR_STATION, "air-stations", stations)
+    rural = np.array([s["tier"] != "national" for s in stations])
+    regional = signals.ar1(rng, steps, 1, 0.97, 0.45)
+    local = signals.ar1(rng, steps, count, 0.9, 0.2)
+    season = np.cos(2 * np.pi * (day_of_year - 15) / 365.25)[:, None]
+    night = (1 + 0.12 * np.cos(2 * np.pi * (hours - 3) / 24))[:, None]
+    station_factor = rng.normal(1.0, 0.08, count) * np.where(rural, 0.85, 1.0)
+    pm25 = (28 + 14 * season) * night * np.exp(regional + local - 0.1) * station_factor
+    episode = _clip_episode(times, _epoch(2026, 1, 8), _epoch(2026, 1, 14))
+    dust = _clip_episode(times, _epoch(2026, 3, 28), _epoch(2026, 3, 29))
+    pm25 *= signals.bump(times, *episode, 4.5)[:, None]
+    pm10 = pm25 * rng.normal(1.65, 0.12, (steps, count)).clip(1.2) * signals.bump(times, *dust, 5.0)[:, None]
+    pm25 *= signals.bump(times, *dust, 1.6)[:, None]
+    summer = np.exp(-(((day_of_year - 195) / 40) ** 2))[:, None]
+    sunlight = np.clip(np.sin(np.pi * (hours - 7) / 12), 0, None)[:, None] ** 1.5
+    o3 = (35 + 25 * summer) * (0.45 + (1.6 + 1.6 * summer) * sunlight)
+    o3 = o3 * np.exp(0.4 * regional + 0.3 * local) * np.where(rural, 1.1, 1.0)
+    rush = (1 + 0.35 * np.exp(-(((hours - 8) / 1.5) ** 2)) + 0.45 * np.exp(-(((hours - 19) / 2) ** 2)))[
+        :, None
+    ]
+    no2 = (
+        (30 + 10 * season)
+        * rush
+        / (1 + 0.004 * o3)
+        * np.exp(0.5 * regional + local)
+        * np.where(rural, 0.6, 1.0)
+    )
+    so2 = 7.0 * np.exp(0.4 * regional + 1.5 * local) * station_factor
+    co = (0.45 + 0.009 * pm25) * np.exp(0.1 * local)
+    values = {"PM2_5": pm25, "PM10": pm10, "O3": o3, "NO2": no2, "SO2": so2, "CO": co}
+    missing = rng.random((steps, count)) < 0.01
+    offline_station = count - 2
+    offline = _clip_episode(times, _epoch(2026, 4, 14), _epoch(2026, 4, 17))
+    if offline[1] > offline[0]:
+        missing[(times >= offline[0]) & (times < offline[1]), offline_station] = True
+        manifest.add("station_offline", SourceType.AIR_STATION, stations[offline_station]["code"], None,
+                     offline[0], offline[1], hours=(offline[1] - offline[0]) // HOUR)  # fmt: skip
+    for name, (start, end), what in (
+        ("pm_episode", episode, "city-wide winter PM2.5 episode (heavy pollution at its peak)"),
+        ("dust_day", dust, "dust: PM10 well above PM2.5"),
+        (
+            "ozone_season",
+            _clip_episode(times, _epoch(2026, 6, 1), _epoch(2026, 9, 1)),
+            "summer ozone season with afternoon O3 peaks",
+        ),
+    ):
+        if end > start:
+            manifest.episodes.append(
+                {"type": name, "start": _iso(start), "end": _iso(end), "description": what}
+            )
+    for column, station in enumerate(stations):
+        for short_name in AMBIENT_PARAMETERS:
+            series = values[short_name][:, column].copy()
+            series[missing[:, column]] = np.nan
+            digits = 3 if short_name == "CO" else 1
+            writer.add(ids[(station["code"], short_name)], times, np.round(series, digits))
+
+
+def _clip_episode(times: NDArray[np.int64], start: int, end: int) -> tuple[int, int]:
+    first, last = int(times[0]), int(times[-1]) + HOUR
+    return max(start, first), max(min(end, last), max(start, first))
+
+
+def _ids_by_code(writer: _Writer, source_type: SourceType, kind: str,
+                 places: list[dict[str, Any]]) -> dict[tuple[str, str], int]:  # fmt: skip
+    medium = {
+        SourceType.AIR_STATION: catalogue.Medium.AMBIENT_AIR,
+        SourceType.COASTAL_POINT: catalogue.Medium.SEAWATER,
+    }.get(source_type, catalogue.Medium.SURFACE_WATER)
+    with writer.factory() as session:
+        model = service.get_kind(kind).model
+        id_of = {code: id_ for id_, code in session.execute(select(model.id, model.code))}
+    names = (
+        AMBIENT_PARAMETERS
+        if source_type is SourceType.AIR_STATION
+        else tuple(
+            SEAWATER_MEDIANS
+            if source_type is SourceType.COASTAL_POINT
+            else ["pH", "WATER_TEMPERATURE", *WATER_PROFILES[2].medians]
+        )
+    )
+    interval = Interval.HOUR if source_type is SourceType.AIR_STATION else Interval.SAMPLE
+    statistic = Statistic.AVERAGE if source_type is SourceType.AIR_STATION else Statistic.VALUE
+    keys = {
+        (place["code"], name): SeriesKey(source_type, id_of[place["code"]], medium,
+                                         catalogue.lookup(medium, name).code, interval, statistic)
+        for place in places for name in names
+    }  # fmt: skip
+    ids = writer.series(list(keys.values()))
+    return {pair: ids[key] for pair, key in keys.items()}
+
+
+# --- water and seawater samples --------------------------------------------------------------
+
+
+def _sample_times(options: DemoOptions) -> list[int]:
+    end = options.period_end
+    months = []
+    year, month = end.year, end.month
+    for _ in range(options.water_months):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        months.append(_epoch(year, month, 10, 10))
+    return sorted(months)
+
+
+def _water(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.random.Generator,
+           manifest: _Manifest) -> None:  # fmt: skip
+    times = np.array(_sample_times(options), dtype=np.int64)
+    sections = plan.rows["water-sections"]
+    sources = plan.rows["drinking-water-sources"]
+    points = plan.rows["coastal-points"]
+    writer.start("water", len(times) * (len(sections) + len(sources)) * 26 + len(times) * len(points) * 6)
+    _, day_of_year = signals.local_hour_and_day_of_year(times)
+    temperature = 19 + 9 * np.cos(2 * np.pi * (day_of_year - 205) / 365.25)
+    ids = _ids_by_code(writer, SourceType.WATER_SECTION, "water-sections", sections)
+    worse = [s for s in sections if s["target_class"] <= 3 and s["waterbody_type"] == "river"][1:3]
+    for place in sections:
+        profile = (
+            LAKE_PROFILE
+            if place["waterbody_type"] != "river"
+            else WATER_PROFILES[plan.water_tiers[place["code"]]]
+        )
+        medians = dict(profile.medians)
+        spoiled_month = None
+        if place in worse:
+            spoiled_month = int(rng.integers(2, len(times)))
+            manifest.add("section_worse_than_target", SourceType.WATER_SECTION, place["code"], "w21003",
+                         int(times[spoiled_month]), int(times[spoiled_month]) + HOUR,
+                         target_class=place["target_class"], value_mg_l=2.6)  # fmt: skip
+        for name, median in [("pH", 7.4), ("WATER_TEMPERATURE", 0.0), *medians.items()]:
+            if name == "WATER_TEMPERATURE":
+                values = np.round(temperature + rng.normal(0, 0.8, len(times)), 1)
+            elif name == "pH":
+                values = np.round(rng.normal(median, 0.25, len(times)), 2)
+            else:
+                values = median * np.exp(rng.normal(0, 0.18, len(times)))
+                if name == "DO":
+                    values = values * (1 + 0.1 * np.cos(2 * np.pi * (day_of_year - 20) / 365.25))
+                if spoiled_month is not None and name == "NH3_N":
+                    values[spoiled_month] = 2.6
+                values = _significant(values)
+            writer.add(ids[(place["code"], name)], times, values, received_delay=7 * 86400)
+    ids = _ids_by_code(writer, SourceType.DRINKING_WATER_SOURCE, "drinking-water-sources", sources)
+    for place in sources:
+        for name, median in [("pH", 7.3), ("WATER_TEMPERATURE", 0.0), *LAKE_PROFILE.medians.items()]:
+            if name == "WATER_TEMPERATURE":
+                values = np.round(temperature + rng.normal(0, 0.5, len(times)), 1)
+            elif name == "pH":
+                values = np.round(rng.normal(median, 0.2, len(times)), 2)
+            else:
+                values = _significant(median * np.exp(rng.normal(0, 0.15, len(times))))
+            writer.add(ids[(place["code"], name)], times, values, received_delay=7 * 86400)
+    ids = _ids_by_code(writer, SourceType.COASTAL_POINT, "coastal-points", points)
+    for index, place in enumerate(points):
+        for name, median in SEAWATER_MEDIANS.items():
+            spread = 0.05 if name == "pH" else 0.25
+            scale = 1.0 + 0.35 * index if name in {"DIN", "PO4_P"} else 1.0
+            values = median * scale * np.exp(rng.normal(0, spread, len(times)))
+            writer.add(ids[(place["code"], name)], times, _significant(values), received_delay=14 * 86400)
+
+
+def _significant(values: NDArray[np.float64], digits: int = 3) -> NDArray[np.float64]:
+    """Round to ``digits`` significant figures, as laboratory results are reported."""
+    magnitude = np.floor(np.log10(np.abs(values) + 1e-300))
+    scale = 10.0 ** (digits - 1 - magnitude)
+    return np.asarray(np.round(values * scale) / scale, dtype=np.float64)
+
+
+# --- outlets ------------------------------------------------------------------------------
+
+
+@dataclass
+class _OutletData:
+    national_code: str
+    template: OutletTemplate
+    values: dict[str, NDArray[np.float64]]
+    limits: dict[str, float]
+
+
+def _outlets(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.random.Generator,
+             manifest: _Manifest, factory: Any) -> None:  # fmt: skip
+    steps = options.outlet_days * 24
+    times = options.end_epoch - HOUR * np.arange(steps, 0, -1, dtype=np.int64)
+    hours, _ = signals.local_hour_and_day_of_year(times)
+    load = (0.85 + 0.15 * np.sin(2 * np.pi * (hours - 8) / 24)).astype(float)
+    outlets = [
+        _simulate_outlet(code, template, load, rng) for code, template in plan.outlet_templates.items()
+    ]
+    _plant_incidents(outlets, times, rng, manifest, plan, factory)
+    with factory() as session:
+        id_of = dict(session.execute(select(Outlet.national_code, Outlet.id)).tuples().all())
+    keys = {
+        (data.national_code, code): SeriesKey(
+            SourceType.OUTLET, id_of[data.national_code],
+            catalogue.Medium.FLUE_GAS if data.template.kind.value == "air" else catalogue.Medium.WASTEWATER,
+            code, Interval.HOUR, Statistic.AVERAGE,
+        )
+        for data in outlets for code in data.values
+    }  # fmt: skip
+    writer.start("outlets", steps * len(keys))
+    ids = writer.series(list(keys.values()))
+    for data in outlets:
+        for code, values in data.values.items():
+            writer.add(ids[keys[(data.national_code, code)]], times, values)
+
+
+def _simulate_outlet(national_code: str, template: OutletTemplate, load: NDArray[np.float64],
+                     rng: np.random.Generator) -> _OutletData:  # fmt: skip
+    steps = len(load)
+    air = template.kind.value == "air"
+    flow = template.typical_flow_m3h * load * np.exp(signals.ar1(rng, steps, 1, 0.9, 0.06)[:, 0])
+    values: dict[str, NDArray[np.float64]] = {("a00000" if air else "w00000"): np.round(flow, 1)}
+    o2 = None
+    if air and template.reference_o2 is not None:
+        o2 = np.clip(template.reference_o2 + 0.8 + signals.ar1(rng, steps, 1, 0.95, 0.7)[:, 0], 2.0, 19.5)
+        values["a19001"] = np.round(o2, 2)
+    limits = {}
+    for pollutant in template.pollutants:
+        if pollutant.limit is None:
+            values[pollutant.code] = np.round(7.2 + signals.ar1(rng, steps, 1, 0.95, 0.25)[:, 0], 2)
+            continue
+        limits[pollutant.code] = pollutant.limit
+        corrected = (
+            pollutant.limit
+            * pollutant.typical_fraction
+            * np.exp(signals.ar1(rng, steps, 1, 0.9, 0.25)[:, 0] - 0.03)
+        )
+        values[pollutant.code] = np.round(_measured_from_corrected(corrected, o2, template.reference_o2), 3)
+    return _OutletData(national_code, template, values, limits)
+
+
+def _measured_from_corrected(corrected: NDArray[np.float64], o2: NDArray[np.float64] | None,
+                             reference_o2: float | None) -> NDArray[np.float64]:  # fmt: skip
+    """Invert the HJ 75 oxygen correction: the measured value whose corrected value is given."""
+    if o2 is None or reference_o2 is None:
+        return corrected
+    return np.asarray(corrected / o2_corrected(np.ones_like(o2), o2, reference_o2), dtype=np.float64)
+
+
+def _plant_incidents(outlets: list[_OutletData], times: NDArray[np.int64], rng: np.random.Generator,
+                     manifest: _Manifest, plan: CityPlan, factory: Any) -> None:  # fmt: skip
+    """Plant the incidents that detection rules must find, each on its own outlet."""
+    steps = len(times)
+    days = steps // 24
+    order = [int(i) for i in rng.permutation(len(outlets))]
+    air_o2 = iter([i for i in order if "a19001" in outlets[i].values])
+    air_any = iter([i for i in order if outlets[i].template.kind.value == "air"])
+    water = iter([i for i in order if outlets[i].template.kind.value == "water"])
+    used: set[int] = set()
+
+    def pick(pool: Iterator[int]) -> _OutletData:
+        for index in pool:
+            if index not in used:
+                used.add(index)
+                return outlets[index]
+        raise RuntimeError("not enough outlets to plant the demo incidents")
+
+    def window(length_hours: int) -> int:
+        first_day = int(rng.integers(2, max(days - length_hours // 24 - 2, 3)))
+        return first_day * 24 + int(rng.integers(0, 6))
+
+    for _ in range(3):
+        data = pick(air_o2)
+        code = "a21026" if "a21026" in data.limits else next(iter(data.limits))
+        start, length = window(8), int(rng.integers(4, 9))
+        factor = float(rng.uniform(1.3, 1.8))
+        o2 = data.values["a19001"][start : start + length]
+        corrected = np.full(length, data.limits[code] * factor)
+        data.values[code][start : start + length] = np.round(
+            _measured_from_corrected(corrected, o2, data.template.reference_o2), 3
+        )
+        manifest.add("limit_exceedance", SourceType.OUTLET, data.national_code, code,
+                     int(times[start]), int(times[start + length - 1]) + HOUR, averaging="hour",
+                     limit=data.limits[code], corrected_multiple=round(factor, 3))  # fmt: skip
+    for _ in range(3):
+        data = pick(water)
+        start = window(48) // 24 * 24
+        factor = float(rng.uniform(1.4, 1.7))
+        data.values["w01018"][start : start + 24] = np.round(
+            data.limits["w01018"] * factor * rng.uniform(0.95, 1.05, 24), 3
+        )
+        manifest.add("limit_exceedance", SourceType.OUTLET, data.national_code, "w01018",
+                     int(times[start]), int(times[start]) + 86400, averaging="day",
+                     limit=data.limits["w01018"], multiple=round(factor, 3))  # fmt: skip
+    for _ in range(3):
+        data = pick(iter(order))
+        start, length = window(72), int(rng.integers(30, 73))
+        for values in data.values.values():
+            values[start : start + length] = np.nan
+        manifest.add("logger_offline", SourceType.OUTLET, data.national_code, None,
+                     int(times[start]), int(times[start + length - 1]) + HOUR, hours=length)  # fmt: skip
+    for _ in range(3):
+        data = pick(iter(order))
+        code = next(iter(data.limits))
+        start, length = window(24), int(rng.integers(12, 25))
+        data.values[code][start : start + length] = data.values[code][start]
+        manifest.add("stuck_value", SourceType.OUTLET, data.national_code, code,
+                     int(times[start]), int(times[start + length - 1]) + HOUR,
+                     hours=length, value=float(data.values[code][start]))  # fmt: skip
+    for _ in range(2):
+        data = pick(air_o2)
+        code = next(c for c in data.limits if c != "a19001")
+        start, length = window(240), 240
+        level = float(np.nanmedian(data.values[code])) * 1.4
+        data.values[code][start : start + length] = np.round(level * (1 + rng.normal(0, 0.001, length)), 3)
+        manifest.add("flatline_falsification", SourceType.OUTLET, data.national_code, code,
+                     int(times[start]), int(times[start + length - 1]) + HOUR,
+                     hours=length, note="concentration flat while flow and O2 vary")  # fmt: skip
+    data = pick(water)
+    start, length = window(336), 336
+    data.values["w01018"][start : start + length] = np.round(
+        data.limits["w01018"] * rng.uniform(0.95, 0.99, length), 3
+    )
+    manifest.add("pinned_below_limit", SourceType.OUTLET, data.national_code, "w01018",
+                 int(times[start]), int(times[start + length - 1]) + HOUR,
+                 limit=data.limits["w01018"])  # fmt: skip
+    data = pick(iter(order))
+    start = window(168) // 24 * 24
+    for values in data.values.values():
+        day = values[start : start + 24].copy()
+        for repeat in range(1, 7):
+            values[start + 24 * repeat : start + 24 * (repeat + 1)] = day
+    manifest.add("repeated_daily_series", SourceType.OUTLET, data.national_code, None,
+                 int(times[start]), int(times[start]) + 7 * 86400, days=7)  # fmt: skip
+    data = pick(water)
+    start, length = window(6), 6
+    data.values["w21003"][start : start + length] = -np.round(rng.uniform(0.1, 0.5, length), 3)
+    manifest.add("negative_value", SourceType.OUTLET, data.national_code, "w21003",
+                 int(times[start]), int(times[start + length - 1]) + HOUR, hours=length)  # fmt: skip
+    data = pick(air_any)
+    code = next(iter(data.limits))
+    start, length = window(2), 2
+    data.values[code][start : start + length] *= 8.0
+    manifest.add("abrupt_jump", SourceType.OUTLET, data.national_code, code,
+                 int(times[start]), int(times[start + length - 1]) + HOUR, factor=8.0)  # fmt: skip
+    shutdowns = []
+    for _ in range(2):
+        data = pick(iter(order))
+        start, length = window(120) // 24 * 24, 120
+        shutdowns.append((plan.outlet_enterprise[data.national_code], int(times[start]),
+                          int(times[start]) + length * HOUR))  # fmt: skip
+        manifest.add("data_during_shutdown", SourceType.OUTLET, data.national_code, None,
+                     int(times[start]), int(times[start]) + length * HOUR,
+                     note="enterprise declared a shutdown; data keeps arriving with flag N")  # fmt: skip
+    _record_shutdowns(factory, shutdowns)
+
+
+def _record_shutdowns(factory: Any, shutdowns: list[tuple[str, int, int]]) -> None:
+    with factory() as session, session.begin():
+        for credit_code, start, end in shutdowns:
+            enterprise_id = session.scalar(select(Enterprise.id).where(Enterprise.credit_code == credit_code))
+            session.add(ShutdownReport(
+                enterprise_id=enterprise_id,
+                starts_at=datetime.fromtimestamp(start, UTC), ends_at=datetime.fromtimestamp(end, UTC),
+                reason="设备检修停产（演示）", reported_at=datetime.fromtimestamp(start - 86400, UTC),
+            ))  # fmt: skip
+
+
+def existing_demo(session: Session) -> bool:
+    """Whether the database already holds a demo city."""
+    return session.scalar(select(Enterprise.id).limit(1)) is not None

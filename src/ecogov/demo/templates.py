@@ -1,0 +1,213 @@
+"""Templates of the demo city's synthetic enterprises, permits and water profiles.
+
+The permit values below are what the *synthetic* permits of the demo enterprises say: each
+limit is the one the named emission standard sets for such a source, written into the permit
+as a permit does (the permit, not the standard, is what online data is judged against). The
+water profiles are typical concentrations that give sections of a known quality; they are not
+class limits — sections are classified by :mod:`ecogov.standards`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecogov.choices import KeyMonitoringCategory, OutletKind, PermitClass
+
+
+@dataclass(frozen=True, slots=True)
+class PollutantTemplate:
+    """A permitted pollutant at an outlet.
+
+    Attributes
+    ----------
+    code : str
+        HJ 212 factor code (flue gas or wastewater).
+    limit : float
+        Permitted concentration, mg/m³ (air, at reference O2) or mg/L (water); pH has none.
+    typical_fraction : float
+        Typical level as a fraction of the limit.
+    """
+
+    code: str
+    limit: float | None
+    typical_fraction: float
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutletTemplate:
+    """One outlet of an industry: kind, standard, reference O2, pollutants and flow."""
+
+    kind: OutletKind
+    name: str
+    emission_standard: str
+    reference_o2: float | None
+    pollutants: tuple[PollutantTemplate, ...]
+    typical_flow_m3h: float
+    height_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndustryTemplate:
+    """An industry of the demo city and how many enterprises it has."""
+
+    code: str
+    name_zh: str
+    company_noun: str
+    count: int
+    management_class: PermitClass
+    key_categories: tuple[KeyMonitoringCategory, ...]
+    outlets: tuple[OutletTemplate, ...]
+
+
+def _air(code: str, limit: float, fraction: float) -> PollutantTemplate:
+    return PollutantTemplate(code, limit, fraction, "mg/m³")
+
+
+def _water(code: str, limit: float | None, fraction: float) -> PollutantTemplate:
+    return PollutantTemplate(code, limit, fraction, "1" if code == "w01001" else "mg/L")
+
+
+_PH = _water("w01001", None, 0.0)
+_AIR, _WATER = OutletKind.AIR, OutletKind.WATER
+_KEY_AIR = (KeyMonitoringCategory.AIR,)
+_KEY_WATER = (KeyMonitoringCategory.WATER,)
+_KEY_BOTH = (KeyMonitoringCategory.AIR, KeyMonitoringCategory.WATER)
+
+INDUSTRIES: tuple[IndustryTemplate, ...] = (
+    IndustryTemplate(
+        "4411", "火力发电", "热电", 4, PermitClass.KEY, _KEY_BOTH,
+        (
+            OutletTemplate(_AIR, "1号机组烟囱", "GB 13223-2011", 6.0,
+                           (_air("a34013", 10, 0.35), _air("a21026", 35, 0.45), _air("a21002", 50, 0.55)),
+                           1_200_000, 210),
+            OutletTemplate(_AIR, "2号机组烟囱", "GB 13223-2011", 6.0,
+                           (_air("a34013", 10, 0.35), _air("a21026", 35, 0.45), _air("a21002", 50, 0.55)),
+                           1_100_000, 210),
+            OutletTemplate(_WATER, "废水总排口", "GB 8978-1996", None,
+                           (_water("w01018", 100, 0.35), _water("w21003", 15, 0.25), _PH), 80),
+        ),
+    ),
+    IndustryTemplate(
+        "7820", "生活垃圾焚烧", "环保能源", 3, PermitClass.KEY, _KEY_AIR,
+        (
+            OutletTemplate(_AIR, "焚烧炉烟囱", "GB 18485-2014", 11.0,
+                           (_air("a34013", 30, 0.2), _air("a21026", 100, 0.3), _air("a21002", 300, 0.5),
+                            _air("a21005", 100, 0.2)), 150_000, 80),
+        ),
+    ),
+    IndustryTemplate(
+        "3011", "水泥制造", "水泥", 3, PermitClass.KEY, _KEY_AIR,
+        (
+            OutletTemplate(_AIR, "窑尾烟囱", "GB 4915-2013", 10.0,
+                           (_air("a34013", 30, 0.4), _air("a21026", 200, 0.2), _air("a21002", 400, 0.55)),
+                           400_000, 100),
+        ),
+    ),
+    IndustryTemplate(
+        "4430", "热力生产和供应", "热力", 45, PermitClass.KEY, _KEY_AIR,
+        (
+            OutletTemplate(_AIR, "锅炉烟囱", "GB 13271-2014", 9.0,
+                           (_air("a34013", 30, 0.3), _air("a21026", 200, 0.25), _air("a21002", 200, 0.5)),
+                           60_000, 45),
+        ),
+    ),
+    IndustryTemplate(
+        "2614", "有机化学原料制造", "化工", 28, PermitClass.KEY, _KEY_BOTH,
+        (
+            OutletTemplate(_AIR, "工艺废气排放口", "GB 16297-1996", None,
+                           (_air("a34013", 120, 0.15), _air("a21026", 550, 0.05), _air("a21002", 240, 0.2)),
+                           30_000, 30),
+            OutletTemplate(_WATER, "废水总排口", "GB 8978-1996", None,
+                           (_water("w01018", 100, 0.45), _water("w21003", 15, 0.35), _PH), 60),
+        ),
+    ),
+    IndustryTemplate(
+        "2710", "化学药品原料药制造", "制药", 12, PermitClass.KEY, _KEY_BOTH,
+        (
+            OutletTemplate(_AIR, "车间废气排放口", "GB 37823-2019", None,
+                           (_air("a24088", 60, 0.3),), 20_000, 25),
+            OutletTemplate(_WATER, "废水总排口", "GB 21904-2008", None,
+                           (_water("w01018", 120, 0.4), _water("w21003", 25, 0.3), _PH), 40),
+        ),
+    ),
+    IndustryTemplate(
+        "3360", "金属表面处理及热处理加工", "电镀", 40, PermitClass.KEY, _KEY_WATER,
+        (
+            OutletTemplate(_WATER, "电镀废水排放口", "GB 21900-2008", None,
+                           (_water("w01018", 80, 0.4), _water("w21003", 15, 0.3), _water("w20116", 1.0, 0.2),
+                            _water("w20121", 0.5, 0.2), _PH), 15),
+        ),
+    ),
+    IndustryTemplate(
+        "1713", "棉印染精加工", "印染", 30, PermitClass.KEY, _KEY_BOTH,
+        (
+            OutletTemplate(_WATER, "印染废水排放口", "GB 4287-2012", None,
+                           (_water("w01018", 80, 0.5), _water("w21003", 10, 0.3), _water("w21011", 0.5, 0.4),
+                            _water("w21001", 15, 0.5), _PH), 120),
+            OutletTemplate(_AIR, "定型机废气排放口", "GB 16297-1996", None,
+                           (_air("a34013", 120, 0.1),), 25_000, 20),
+        ),
+    ),
+    IndustryTemplate(
+        "1910", "皮革鞣制加工", "皮革", 20, PermitClass.KEY, _KEY_WATER,
+        (
+            OutletTemplate(_WATER, "制革废水排放口", "GB 30486-2013", None,
+                           (_water("w01018", 100, 0.45), _water("w21003", 25, 0.3),
+                            _water("w20116", 1.5, 0.15), _PH), 50),
+        ),
+    ),
+    IndustryTemplate(
+        "2221", "机制纸及纸板制造", "纸业", 10, PermitClass.KEY, _KEY_BOTH,
+        (
+            OutletTemplate(_WATER, "造纸废水排放口", "GB 3544-2008", None,
+                           (_water("w01018", 80, 0.45), _water("w21003", 8, 0.3), _water("w21011", 0.8, 0.35),
+                            _water("w21001", 12, 0.45), _PH), 200),
+            OutletTemplate(_AIR, "锅炉烟囱", "GB 13271-2014", 9.0,
+                           (_air("a34013", 30, 0.3), _air("a21026", 200, 0.25), _air("a21002", 200, 0.5)),
+                           40_000, 40),
+        ),
+    ),
+    IndustryTemplate(
+        "4620", "污水处理及其再生利用", "水务", 24, PermitClass.KEY, _KEY_WATER,
+        (
+            OutletTemplate(_WATER, "污水处理厂总排口", "GB 18918-2002", None,
+                           (_water("w01018", 50, 0.5), _water("w21003", 5, 0.3), _water("w21011", 0.5, 0.4),
+                            _water("w21001", 15, 0.55), _PH), 2000),
+        ),
+    ),
+)  # fmt: skip
+
+TRADE_NAMES = (
+    "宏达", "华丰", "永兴", "东方", "瓯江", "金海", "恒通", "新城", "明辉", "江南", "鸿运", "海川",
+    "国泰", "富春", "龙腾", "嘉禾", "瑞丰", "远大", "天成", "安泰", "中信", "盛世", "兴业", "鼎盛",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class WaterProfile:
+    """Typical concentrations (mg/L; pH dimensionless; fecal coliform 个/L) of a water quality
+    tier, as medians of a log-normal spread; tier 2 is clean, 3 moderate, 4 urban-polluted."""
+
+    tier: int
+    medians: dict[str, float]
+
+
+_COMMON_TRACE = {
+    "Cu": 0.003, "Zn": 0.01, "F": 0.3, "Se": 0.0004, "As": 0.001, "Hg": 0.00002, "Cd": 0.0001,
+    "Cr6": 0.002, "Pb": 0.001, "CN": 0.002, "VOLATILE_PHENOL": 0.0005, "PETROLEUM": 0.02,
+    "LAS": 0.03, "SULFIDE": 0.005,
+}  # fmt: skip
+
+WATER_PROFILES: dict[int, WaterProfile] = {
+    2: WaterProfile(2, {"DO": 8.2, "CODMn": 2.6, "COD": 9.0, "BOD5": 1.8, "NH3_N": 0.22, "TP": 0.06,
+                        "TN": 0.9, "FECAL_COLIFORM": 900, **_COMMON_TRACE}),
+    3: WaterProfile(3, {"DO": 6.6, "CODMn": 4.6, "COD": 16.0, "BOD5": 3.2, "NH3_N": 0.65, "TP": 0.14,
+                        "TN": 1.6, "FECAL_COLIFORM": 4000, **_COMMON_TRACE}),
+    4: WaterProfile(4, {"DO": 4.2, "CODMn": 7.5, "COD": 24.0, "BOD5": 4.8, "NH3_N": 1.25, "TP": 0.24,
+                        "TN": 3.0, "FECAL_COLIFORM": 15000, **_COMMON_TRACE}),
+}  # fmt: skip
+
+LAKE_PROFILE = WaterProfile(2, {**WATER_PROFILES[2].medians, "TP": 0.018, "TN": 0.7, "CODMn": 2.2})
+
+SEAWATER_MEDIANS = {"pH": 8.05, "DO": 7.0, "COD": 1.2, "DIN": 0.34, "PO4_P": 0.024, "PETROLEUM": 0.02}

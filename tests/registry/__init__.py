@@ -1,0 +1,1 @@
+"""Tests of ecogov.registry, mirroring src/ecogov/registry."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -323,6 +324,16 @@ def _build_device(session: Session, data: schemas.DeviceCreate) -> Device:
     return Device(source_id=source_id, **values)
 
 
+def _update_permit(_session: Session, permit: Permit, changes: dict[str, Any]) -> None:
+    valid_from = date.fromisoformat(changes["valid_from"]) if changes.get("valid_from") else permit.valid_from
+    valid_to = date.fromisoformat(changes["valid_to"]) if changes.get("valid_to") else permit.valid_to
+    if valid_to <= valid_from:
+        field = "valid_to" if "valid_to" in changes else "valid_from"
+        raise RegistryError(
+            field, changes[field], f"valid_to {valid_to} must be after valid_from {valid_from}"
+        )
+
+
 def _update_device(session: Session, device: Device, changes: dict[str, Any]) -> None:
     if "factor_units" in changes:
         _check_factor_units(session, device.source_type, device.source_id, changes["factor_units"])
@@ -415,7 +426,7 @@ KINDS: dict[str, RecordKind[Any]] = {
             "permits", "排污许可证", "permits", Permit,
             schemas.PermitCreate, schemas.PermitUpdate, schemas.PermitPublic, "permit_number",
             _build_permit, _present_permit, {"management_class": "management_class"},
-            ("permit_number",),
+            ("permit_number",), update_hook=_update_permit,
         ),
         RecordKind(
             "permit-quantity-limits", "许可排放量", "permitted annual quantities", PermitQuantityLimit,
@@ -489,11 +500,10 @@ def create(session: Session, kind: RecordKind[ModelT], data: BaseModel) -> dict[
     if _natural_key_taken(session, kind, obj):
         value = getattr(obj, kind.key)
         raise ConflictError(kind.key, value, f"a record of {kind.label_en} with this key exists")
-    session.add(obj)
     try:
-        session.flush()
+        with session.begin_nested():  # a savepoint: a refusal leaves the caller's transaction usable
+            session.add(obj)
     except IntegrityError as error:
-        session.rollback()
         raise ConflictError(
             kind.key, getattr(obj, kind.key, None), f"violates a uniqueness rule: {error.orig}"
         ) from error
@@ -522,20 +532,24 @@ def update(session: Session, kind: RecordKind[Any], key: str, data: BaseModel) -
             raise RegistryError(
                 "longitude/latitude", (merged["longitude"], merged["latitude"]), str(error)
             ) from error
-    for name, value in data.model_dump(exclude_unset=True).items():
-        setattr(obj, name, value)
-    session.flush()
+    try:
+        with session.begin_nested():
+            for name, value in data.model_dump(exclude_unset=True).items():
+                setattr(obj, name, value)
+    except IntegrityError as error:
+        raise ConflictError(
+            kind.key, key, f"the change violates a rule of the database: {error.orig}"
+        ) from error
     return kind.present(session, obj)
 
 
 def delete(session: Session, kind: RecordKind[Any], key: str) -> None:
     """Delete a record; refused when other records still refer to it."""
     obj = _find(session, kind, key)
-    session.delete(obj)
     try:
-        session.flush()
+        with session.begin_nested():
+            session.delete(obj)
     except IntegrityError as error:
-        session.rollback()
         raise ConflictError(kind.key, key, "other records still refer to it; delete them first") from error
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -158,7 +158,7 @@ def test_history_query_refuses_other_commands_and_reversed_windows() -> None:
 
 
 def test_set_time_converts_aware_times_to_beijing_time() -> None:
-    utc = datetime(2024, 3, 15, 2, 0, 5, tzinfo=timezone.utc)
+    utc = datetime(2024, 3, 15, 2, 0, 5, tzinfo=UTC)
     command = parse(build_set_device_time(DEVICE, "20240315100005123", system_time=utc))
     assert command.parameters.fields == {"SystemTime": "20240315100005"}
 
@@ -219,6 +219,4 @@ def test_upload_values_that_would_break_the_grammar_are_refused() -> None:
 
 def test_make_request_id_has_17_digits_in_beijing_time() -> None:
     # Table 3: QN = YYYYMMDDhhmmsszzz.
-    assert make_request_id(datetime(2024, 3, 15, 2, 0, 5, 123_000, tzinfo=timezone.utc)) == (
-        "20240315100005123"
-    )
+    assert make_request_id(datetime(2024, 3, 15, 2, 0, 5, 123_000, tzinfo=UTC)) == ("20240315100005123")

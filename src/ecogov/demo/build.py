@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,6 +66,20 @@ class DemoOptions:
     ambient_days: int = 365
     outlet_days: int = 90
     water_months: int = 12
+
+    MINIMUM_OUTLET_DAYS: ClassVar[int] = 30
+    """The planted incidents need a month of outlet data (the longest lasts 14 days)."""
+
+    def __post_init__(self) -> None:
+        if self.outlet_days < self.MINIMUM_OUTLET_DAYS:
+            raise ValueError(
+                f"outlet_days={self.outlet_days}: the planted incidents need at least "
+                f"{self.MINIMUM_OUTLET_DAYS} days of outlet data"
+            )
+        if not 1 <= self.ambient_days <= 366:
+            raise ValueError(f"ambient_days={self.ambient_days}: use 1 to 366")
+        if not 1 <= self.water_months <= 24:
+            raise ValueError(f"water_months={self.water_months}: use 1 to 24")
 
     @property
     def end_epoch(self) -> int:

@@ -55,6 +55,7 @@ _REQUEST_ID: Final = re.compile(r"\d{17}")
 _SYSTEM_CODE: Final = re.compile(r"[0-9A-Z]{2}")
 _LETTERLESS_CODE: Final = re.compile(r"\d{5}")
 _SURFACE_WATER_SYSTEM_CODE: Final = "21"
+_SEPARATORS: Final = re.compile(r"[;,]")
 
 
 def split_frame(frame: bytes) -> tuple[Frame, list[Problem]]:
@@ -193,6 +194,14 @@ def _split_items(text: str) -> tuple[list[tuple[str, str]], list[Problem]]:
     """Split ``key=value`` items on ``;`` and ``,``; ``//…//`` values may contain both."""
     items: list[tuple[str, str]] = []
     problems: list[Problem] = []
+    if "//" not in text:  # fast path: no free text, so every ';' and ',' separates items
+        for item in _SEPARATORS.split(text):
+            key, equals, value = item.partition("=")
+            if equals:
+                items.append((key.strip(), value.strip()))
+            elif item.strip():
+                problems.append(Problem(item.strip()[:40], "", "item without '=' skipped"))
+        return items, problems
     position = 0
     length = len(text)
     while position < length:
@@ -206,7 +215,9 @@ def _split_items(text: str) -> tuple[list[tuple[str, str]], list[Problem]]:
             continue
         key = text[position:equals].strip()
         value_start = equals + 1
-        stripped_start = value_start + (len(text[value_start:]) - len(text[value_start:].lstrip()))
+        stripped_start = value_start
+        while stripped_start < length and text[stripped_start].isspace():
+            stripped_start += 1
         if text.startswith("//", stripped_start):
             close = text.find("//", stripped_start + 2)
             if close < 0:

@@ -57,6 +57,10 @@ class _Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, from_attributes=True)
 
 
+PUBLIC_CONFIG = ConfigDict(extra="ignore")
+"""Output schemas leave out internal columns (foreign-key ids) that the presenters also return."""
+
+
 class _Located(_Schema):
     @model_validator(mode="after")
     def _inside_china(self) -> Any:
@@ -88,7 +92,7 @@ class AreaUpdate(_Schema):
 
 
 class AreaPublic(AreaCreate):
-    pass
+    model_config = PUBLIC_CONFIG
 
 
 # --- monitored places -----------------------------------------------------------------------
@@ -122,6 +126,8 @@ class AirStationUpdate(_PlaceUpdate):
 
 
 class AirStationPublic(AirStationCreate):
+    model_config = PUBLIC_CONFIG
+
     id: int
 
 
@@ -139,6 +145,8 @@ class WaterSectionUpdate(_PlaceUpdate):
 
 
 class WaterSectionPublic(WaterSectionCreate):
+    model_config = PUBLIC_CONFIG
+
     id: int
 
 
@@ -154,6 +162,8 @@ class DrinkingWaterSourceUpdate(_PlaceUpdate):
 
 
 class DrinkingWaterSourcePublic(DrinkingWaterSourceCreate):
+    model_config = PUBLIC_CONFIG
+
     id: int
 
 
@@ -166,6 +176,8 @@ class CoastalPointUpdate(_PlaceUpdate):
 
 
 class CoastalPointPublic(CoastalPointCreate):
+    model_config = PUBLIC_CONFIG
+
     id: int
 
 
@@ -194,6 +206,8 @@ class EnterpriseUpdate(_Located):
 
 
 class EnterprisePublic(EnterpriseCreate):
+    model_config = PUBLIC_CONFIG
+
     id: int
 
 
@@ -219,6 +233,8 @@ class PermitUpdate(_Schema):
 
 
 class PermitPublic(PermitCreate):
+    model_config = PUBLIC_CONFIG
+
     id: int
     credit_code: str
 
@@ -234,6 +250,8 @@ class QuantityLimitUpdate(_Schema):
 
 
 class QuantityLimitPublic(QuantityLimitCreate):
+    model_config = PUBLIC_CONFIG
+
     id: int
 
 
@@ -260,6 +278,8 @@ class OutletUpdate(_Located):
 
 
 class OutletPublic(OutletCreate):
+    model_config = PUBLIC_CONFIG
+
     id: int
     national_code: str
     kind: str
@@ -282,6 +302,8 @@ class OutletLimitUpdate(_Schema):
 
 
 class OutletLimitPublic(OutletLimitCreate):
+    model_config = PUBLIC_CONFIG
+
     id: int
 
 
@@ -313,6 +335,8 @@ class DeviceUpdate(_Schema):
 class DevicePublic(_Schema):
     """A device as shown to users: the password is never included."""
 
+    model_config = PUBLIC_CONFIG
+
     id: int
     mn: str
     protocol_version: ProtocolVersion
@@ -324,6 +348,8 @@ class DevicePublic(_Schema):
 
 
 class ParameterPublic(_Schema):
+    model_config = PUBLIC_CONFIG
+
     medium: str
     code: str
     short_name: str

@@ -1,0 +1,1 @@
+"""Tests of ecogov.api, mirroring src/ecogov/api."""

@@ -151,6 +151,12 @@ PARAMETERS: Final[tuple[Parameter, ...]] = (
     Parameter(_F, "a01012", "FLUE_GAS_TEMPERATURE", "烟气温度", "flue-gas temperature", "°C", "°C", "S03"),
     Parameter(_F, "a01013", "FLUE_GAS_PRESSURE", "烟气压力", "flue-gas pressure", "kPa", "kPa", "S08"),
     Parameter(_F, "a01014", "FLUE_GAS_HUMIDITY", "烟气湿度", "flue-gas humidity", "%", "%", "S05"),
+    Parameter(_F, "a21024", "HCl", "氯化氢", "hydrogen chloride", "mg/m³", "mg/m³", "08"),
+    Parameter(_F, "a21028", "H2S", "硫化氢", "hydrogen sulphide", "mg/m³", "mg/m³", "05"),
+    Parameter(_F, "a01017", "DYNAMIC_PRESSURE", "烟气动压", "dynamic pressure", "kPa", "kPa", "S04"),
+    Parameter(_F, "a01016", "DUCT_AREA", "烟道截面积", "duct cross-section area", "m²", "m²", "S07"),
+    Parameter(_F, "a01015", "COOLER_TEMPERATURE", "制冷温度", "cooler temperature", "°C", "°C", "S06"),
+    Parameter(_F, "a01010", "RINGELMANN", "林格曼黑度", "Ringelmann blackness", "1", "1", "37"),
     # Wastewater, HJ 212-2017 Table B.1 (ST 32)
     Parameter(_E, "w00000", "WASTEWATER_FLOW", "污水流量", "wastewater flow", "L/s", "m³/h", "B01"),
     Parameter(_E, "w01018", "COD", "化学需氧量", "chemical oxygen demand", "mg/L", "mg/L", "011"),
@@ -165,6 +171,16 @@ PARAMETERS: Final[tuple[Parameter, ...]] = (
     Parameter(_E, "w20121", "Ni", "总镍", "total nickel", "mg/L", "mg/L", "028"),
     Parameter(_E, "w20122", "Cu", "总铜", "total copper", "mg/L", "mg/L", "029"),
     Parameter(_E, "w20123", "Zn", "总锌", "total zinc", "mg/L", "mg/L", "030"),
+    Parameter(_E, "w01017", "BOD5", "五日生化需氧量", "BOD5", "mg/L", "mg/L", "010"),
+    Parameter(_E, "w01020", "TOC", "总有机碳", "total organic carbon", "mg/L", "mg/L", "015"),
+    Parameter(_E, "w20111", "Hg", "总汞", "total mercury", "µg/L", "mg/L", "020"),
+    Parameter(_E, "w20115", "Cd", "总镉", "total cadmium", "µg/L", "mg/L", "022"),
+    Parameter(_E, "w20119", "As", "总砷", "total arsenic", "µg/L", "mg/L", "026"),
+    Parameter(_E, "w20120", "Pb", "总铅", "total lead", "µg/L", "mg/L", "027"),
+    Parameter(_E, "w21016", "CN", "氰化物", "cyanide", "mg/L", "mg/L", "070"),
+    Parameter(_E, "w21017", "F", "氟化物", "fluoride", "mg/L", "mg/L", "072"),
+    Parameter(_E, "w23002", "VOLATILE_PHENOL", "挥发酚", "volatile phenol", "mg/L", "mg/L", "110"),
+    Parameter(_E, "w20124", "Mn", "总锰", "total manganese", "mg/L", "mg/L", "031"),
 )
 
 _BY_KEY: Final[dict[tuple[Medium, str], Parameter]] = {(p.medium, p.code): p for p in PARAMETERS}

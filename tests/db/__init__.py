@@ -1,0 +1,1 @@
+"""Tests of ecogov.db and the Alembic migrations."""

@@ -335,15 +335,21 @@ def o3_8h_moving(hourly: ArrayLike, *, edition: EditionLike = "2012") -> Aggrega
     GB 3095—2012 / —2026 Table 4 (8 小时平均: 每 8 小时至少有 6 小时平均浓度值).
     """
     h = np.asarray(hourly, dtype=np.float64)
+    if h.shape[-1] < 8:
+        raise ValueError(f"hourly has {h.shape[-1]} values on its last axis; need at least 8")
     ok = ~np.isnan(h)
     vals = np.where(ok, h, 0.0)
-    zero = np.zeros((*h.shape[:-1], 1))
-    csum = np.concatenate([zero, np.cumsum(vals, axis=-1)], axis=-1)
-    ccount = np.concatenate([zero, np.cumsum(ok, axis=-1)], axis=-1)
-    total = csum[..., 8:] - csum[..., :-8]
-    n = (ccount[..., 8:] - ccount[..., :-8]).astype(np.int64)
+    okf = ok.astype(np.float64)
+    m = h.shape[-1] - 7
+    # Eight shifted adds: exact for integer-valued inputs, and cheaper than a cumulative sum.
+    total = vals[..., 0:m].copy()
+    count = okf[..., 0:m].copy()
+    for k in range(1, 8):
+        total += vals[..., k : k + m]
+        count += okf[..., k : k + m]
+    n = count.astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+        mean = np.where(n > 0, total / np.maximum(count, 1.0), np.nan)
     rule = _validity(edition).o3_8h_min_hours
     return Aggregate(np.asarray(mean, dtype=np.float64), n, 8, np.asarray(n >= rule))
 

@@ -106,3 +106,9 @@ def test_vectorised_equals_scalar(xs: list[float], ndigits: int) -> None:
 def test_numpy_scalars_accepted() -> None:
     # numpy 2 reprs np.float64 as "np.float64(…)"; the decimal path must still read the value.
     assert gbt8170_decimal(np.float64(2.675), 2) == Decimal("2.68")
+
+
+@pytest.mark.parametrize("value", [1.00005, np.float64(1.00005), np.array(1.00005)])
+def test_scalar_ties_take_the_exact_path(value: float) -> None:
+    # GB/T 8170 §3.2: "1.00005" to 4 decimals is a tie → 1.0000 (even), for every scalar kind.
+    assert float(gbt8170(value, 4)) == 1.0

@@ -132,7 +132,7 @@ def gbt8170_count(values: ArrayLike, ndigits: int = 0) -> NDArray[np.float64]:
         # binary value is GB/T 8170 on the decimal value (see Notes).
         return np.rint(x)
     scaled = x * 10.0**ndigits if ndigits > 0 else x / 10.0 ** (-ndigits)
-    result = np.rint(scaled)
+    result = np.array(np.rint(scaled), dtype=np.float64, ndmin=1)  # an array even for 0-d
     # Far from a half (and in a range where the scaled product errs by < 1e-6) rint is exact;
     # the few values near a half go through the exact kernel.
     distance = np.abs(scaled - result)
@@ -141,7 +141,7 @@ def gbt8170_count(values: ArrayLike, ndigits: int = 0) -> NDArray[np.float64]:
         where = np.flatnonzero(risky)
         flat = result.reshape(-1)
         flat[where] = _exact_count(x.reshape(-1)[where], ndigits)
-    return result
+    return result.reshape(x.shape)
 
 
 @overload

@@ -31,14 +31,17 @@ def test_overview_is_chinese_first_with_an_english_switch(engine: Engine) -> Non
     chinese = client.get("/")
     assert chinese.status_code == 200
     assert 'lang="zh-CN"' in chinese.text
-    assert "生态环境智治平台" in chinese.text and "鹿城区" in chinese.text
+    assert "生态环境智治平台" in chinese.text
+    assert "鹿城区" in chinese.text
     english = client.get("/?lang=en")
-    assert 'lang="en"' in english.text and "Lucheng District" in english.text
+    assert 'lang="en"' in english.text
+    assert "Lucheng District" in english.text
     assert client.get("/?lang=fr").status_code == 422
 
 
 def test_overview_draws_county_boundaries_without_external_assets(engine: Engine) -> None:
     _areas(engine)
     page = TestClient(create_app(engine)).get("/").text
-    assert page.count("<path d=\"M") == 1  # one county, drawn as an SVG path
-    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    assert page.count('<path d="M') == 1  # one county, drawn as an SVG path
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "https://" not in page

@@ -414,7 +414,7 @@ def _outlets(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.rand
     ]
     _plant_incidents(outlets, times, rng, manifest, plan, factory)
     with factory() as session:
-        id_of = dict(session.execute(select(Outlet.national_code, Outlet.id)))
+        id_of = dict(session.execute(select(Outlet.national_code, Outlet.id)).all())
     keys = {
         (data.national_code, code): SeriesKey(
             SourceType.OUTLET, id_of[data.national_code],

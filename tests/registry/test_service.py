@@ -246,7 +246,7 @@ def test_a_refused_create_leaves_the_transaction_usable(engine: Engine) -> None:
             "permit-quantity-limits",
             {"permit_number": chain.permit_number, "parameter_code": "a21026", "annual_limit_t": 12.5},
         )
-        with pytest.raises(service.ConflictError, match="uniqueness"):
+        with pytest.raises(service.ConflictError, match="already has this quantity"):
             create(
                 session,
                 "permit-quantity-limits",
@@ -307,7 +307,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_row(engine: Engine) -> N
         assert count(session, Enterprise) == before == 1
 
 
-def test_import_reports_duplicates_caught_by_the_database(engine: Engine) -> None:
+def test_import_reports_a_second_limit_for_the_same_outlet_and_period(engine: Engine) -> None:
     with session_factory(engine)() as session, session.begin():
         chain = make_chain(session)
     rows = [
@@ -318,7 +318,7 @@ def test_import_reports_duplicates_caught_by_the_database(engine: Engine) -> Non
     with session_factory(engine)() as session, pytest.raises(service.ImportRejectedError) as error:
         service.import_rows(session, KINDS["outlet-limits"], rows)
     assert [problem.row for problem in error.value.errors] == [3]
-    assert "uniqueness" in error.value.errors[0].message
+    assert "already has a hourly mean limit" in error.value.errors[0].message
     with session_factory(engine)() as session:
         assert count(session, OutletLimit) == 0
 
@@ -369,3 +369,24 @@ def test_sync_parameter_catalogue_is_idempotent(engine: Engine) -> None:
         restored = session.get(ParameterRecord, ("ambient_air", "a34004"))
         assert restored is not None
         assert restored.name_en == "PM2.5"
+
+
+def test_an_outlet_served_by_a_device_cannot_be_deleted(engine: Engine) -> None:
+    # device.source_id has no foreign key (it may point into any of five tables), so the
+    # service refuses the delete that would leave the device pointing at nothing.
+    with session_factory(engine)() as session, session.begin():
+        chain = make_chain(session)
+        create(session, "devices", device_row("MN0001", "outlet", chain.air_outlet))
+        with pytest.raises(service.ConflictError) as refused:
+            service.delete(session, service.KINDS["outlets"], chain.air_outlet)
+    assert_refused(refused, "national_code", chain.air_outlet)
+    assert "device MN0001 still serves it" in str(refused.value)
+
+
+def test_a_second_limit_for_the_same_pollutant_names_the_field(engine: Engine) -> None:
+    with session_factory(engine)() as session, session.begin():
+        chain = make_chain(session)
+        create(session, "outlet-limits", outlet_limit_row(chain.permit_number, "DA001"))
+        with pytest.raises(service.ConflictError) as refused:
+            create(session, "outlet-limits", outlet_limit_row(chain.permit_number, "DA001"))
+    assert_refused(refused, "parameter_code", "a21026")

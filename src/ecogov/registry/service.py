@@ -192,6 +192,11 @@ _PLACE_MODELS: dict[SourceType, type[AirStation | WaterSection | DrinkingWaterSo
 }
 
 
+_SOURCE_TYPE_OF_MODEL: dict[type[Base], SourceType] = {
+    model: source_type for source_type, model in _PLACE_MODELS.items()
+} | {Outlet: SourceType.OUTLET}
+
+
 def resolve_source(session: Session, source_type: SourceType, source_code: str) -> int:
     """Return the id of the place or outlet named by ``source_code``.
 
@@ -269,6 +274,16 @@ def _build_quantity_limit(session: Session, data: schemas.QuantityLimitCreate) -
         for medium in (catalogue.Medium.FLUE_GAS, catalogue.Medium.WASTEWATER)
     ):
         raise RegistryError("parameter_code", data.parameter_code, "not a flue-gas or wastewater factor code")
+    duplicate = session.scalar(
+        select(PermitQuantityLimit.id).where(
+            PermitQuantityLimit.permit_id == permit.id,
+            PermitQuantityLimit.parameter_code == data.parameter_code,
+        )
+    )
+    if duplicate is not None:
+        raise ConflictError(
+            "parameter_code", data.parameter_code, f"permit {data.permit_number} already has this quantity"
+        )
     return PermitQuantityLimit(
         permit_id=permit.id, parameter_code=data.parameter_code, annual_limit_t=data.annual_limit_t
     )
@@ -290,6 +305,19 @@ def _build_outlet_limit(session: Session, data: schemas.OutletLimitCreate) -> Ou
         raise RegistryError(
             "unit", data.unit, f"does not measure {parameter.name_en} ({parameter.canonical_unit})"
         ) from error
+    duplicate = session.scalar(
+        select(OutletLimit.id).where(
+            OutletLimit.outlet_id == outlet.id,
+            OutletLimit.parameter_code == parameter.code,
+            OutletLimit.averaging_period == data.averaging_period,
+        )
+    )
+    if duplicate is not None:
+        raise ConflictError(
+            "parameter_code",
+            data.parameter_code,
+            f"outlet {outlet.national_code} already has a {data.averaging_period.label_en} limit for it",
+        )
     return OutletLimit(
         outlet_id=outlet.id,
         parameter_code=parameter.code,
@@ -546,6 +574,15 @@ def update(session: Session, kind: RecordKind[Any], key: str, data: BaseModel) -
 def delete(session: Session, kind: RecordKind[Any], key: str) -> None:
     """Delete a record; refused when other records still refer to it."""
     obj = _find(session, kind, key)
+    source_type = _SOURCE_TYPE_OF_MODEL.get(kind.model)
+    if source_type is not None:
+        device = session.scalar(
+            select(Device.mn).where(Device.source_type == source_type, Device.source_id == obj.id)
+        )
+        if device is not None:
+            raise ConflictError(
+                kind.key, key, f"device {device} still serves it; delete or move the device first"
+            )
     try:
         with session.begin_nested():
             session.delete(obj)

@@ -37,7 +37,7 @@ class Medium(StrEnum):
 _SYSTEM_CODES: Final = {
     Medium.SURFACE_WATER: "21",
     Medium.AMBIENT_AIR: "22",
-    Medium.SEAWATER: "21",
+    Medium.SEAWATER: "26",
     Medium.FLUE_GAS: "31",
     Medium.WASTEWATER: "32",
 }

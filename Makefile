@@ -41,8 +41,12 @@ format: $(VENV)/.dev-installed  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: $(VENV)/.dev-installed  ## run the benchmarks under bench/ (see docs/benchmarks.md)
-	$(BIN)/python -m bench
+bench: $(VENV)/.dev-installed  ## run every benchmark under bench/ (figures in docs/benchmarks.md)
+	$(BIN)/python -m bench.bench_demo_build
+	$(BIN)/python -m bench.bench_hj212_codec
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install -q -r bench/requirements-peers.txt
+	PYTHONPATH=src .venv-bench/bin/python -m bench.bench_standards
 
 lock:  ## re-resolve the lockfiles from pyproject.toml (needs network to the package index)
 	$(BIN)/python -m pip install -q uv

@@ -45,3 +45,12 @@ def test_overview_draws_county_boundaries_without_external_assets(engine: Engine
     assert page.count('<path d="M') == 1  # one county, drawn as an SVG path
     assert "http://" not in page.replace("http://www.w3.org", "")
     assert "https://" not in page
+
+
+def test_api_docs_are_served_without_a_cdn(engine: Engine) -> None:
+    client = TestClient(create_app(engine))
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert client.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200

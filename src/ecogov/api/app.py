@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from swagger_ui_bundle import swagger_ui_path
 
 from ecogov import __version__
 from ecogov.api.errors import install_error_handlers
@@ -30,6 +34,21 @@ def _meta_router() -> APIRouter:
     return router
 
 
+def _install_offline_docs(app: FastAPI) -> None:
+    """Serve Swagger UI at ``/docs`` from the locally installed bundle (no CDN request)."""
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            title="ecogov API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )
+
+
 def create_app(engine: Engine) -> FastAPI:
     """Build the application on an engine whose database is migrated to head."""
     app = FastAPI(
@@ -39,9 +58,11 @@ def create_app(engine: Engine) -> FastAPI:
             "The registry of the monitored city and its data. Lists are paginated "
             "(`page`, `page_size`) and filterable; errors name the field and the value."
         ),
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
+    _install_offline_docs(app)
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     install_error_handlers(app)

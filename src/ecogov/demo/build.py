@@ -163,7 +163,7 @@ def build_demo(
     _ambient(writer, plan, options, rng, manifest)
     _water(writer, plan, options, rng, manifest)
     _outlets(writer, plan, options, rng, manifest, factory)
-    writer.flush()
+    writer.finish()
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     return DemoSummary(
@@ -182,13 +182,14 @@ class _Writer:
         self.written = 0
         self.stage = ""
         self.expected = 1
+        self.stage_written = 0
 
     def series(self, keys: list[SeriesKey]) -> dict[SeriesKey, int]:
         with self.factory() as session, session.begin():
             return ensure_series(session, keys)
 
     def start(self, stage: str, expected_rows: int) -> None:
-        self.flush()
+        self.finish()
         self.stage, self.expected, self.stage_written = stage, max(expected_rows, 1), 0
 
     def add(self, series_id: int, times: NDArray[np.int64], values: NDArray[np.float64],
@@ -199,6 +200,12 @@ class _Writer:
         self.buffer.extend((series_id, ti, vi, "N", ti + received_delay) for ti, vi in zip(t, v, strict=True))
         if len(self.buffer) >= CHUNK_ROWS:
             self.flush()
+
+    def finish(self) -> None:
+        """Write what is buffered and mark the current stage complete (gaps are not rows)."""
+        self.flush()
+        if self.stage:
+            self.report(self.stage, self.expected, self.expected)
 
     def flush(self) -> None:
         if not self.buffer:

@@ -294,10 +294,7 @@ def _clip_episode(times: NDArray[np.int64], start: int, end: int) -> tuple[int, 
 
 def _ids_by_code(writer: _Writer, source_type: SourceType, kind: str,
                  places: list[dict[str, Any]]) -> dict[tuple[str, str], int]:  # fmt: skip
-    medium = {
-        SourceType.AIR_STATION: catalogue.Medium.AMBIENT_AIR,
-        SourceType.COASTAL_POINT: catalogue.Medium.SEAWATER,
-    }.get(source_type, catalogue.Medium.SURFACE_WATER)
+    medium = service.PLACE_MEDIUM[source_type]
     with writer.factory() as session:
         model = service.get_kind(kind).model
         id_of = {code: id_ for id_, code in session.execute(select(model.id, model.code))}

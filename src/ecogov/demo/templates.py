@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecogov.choices import KeyMonitoringCategory, OutletKind, PermitClass
+from ecogov.standards.emission import reference_o2
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +37,27 @@ class PollutantTemplate:
 
 @dataclass(frozen=True, slots=True)
 class OutletTemplate:
-    """One outlet of an industry: kind, standard, reference O2, pollutants and flow."""
+    """One outlet of an industry: kind, standard, source category, pollutants and flow.
+
+    ``o2_category`` names the source category of the standard's reference-O2 table
+    (:data:`ecogov.standards.emission.REFERENCE_O2`); ``None`` when the standard corrects to no
+    reference oxygen.
+    """
 
     kind: OutletKind
     name: str
     emission_standard: str
-    reference_o2: float | None
+    o2_category: str | None
     pollutants: tuple[PollutantTemplate, ...]
     typical_flow_m3h: float
     height_m: float | None = None
+
+    @property
+    def reference_o2(self) -> float | None:
+        """Reference O2 of the outlet's standard, %, from the standards library's table."""
+        if self.o2_category is None:
+            return None
+        return reference_o2(self.emission_standard, self.o2_category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +91,10 @@ INDUSTRIES: tuple[IndustryTemplate, ...] = (
     IndustryTemplate(
         "4411", "火力发电", "热电", 4, PermitClass.KEY, _KEY_BOTH,
         (
-            OutletTemplate(_AIR, "1号机组烟囱", "GB 13223-2011", 6.0,
+            OutletTemplate(_AIR, "1号机组烟囱", "GB 13223-2011", "coal-fired boiler",
                            (_air("a34013", 10, 0.35), _air("a21026", 35, 0.45), _air("a21002", 50, 0.55)),
                            1_200_000, 210),
-            OutletTemplate(_AIR, "2号机组烟囱", "GB 13223-2011", 6.0,
+            OutletTemplate(_AIR, "2号机组烟囱", "GB 13223-2011", "coal-fired boiler",
                            (_air("a34013", 10, 0.35), _air("a21026", 35, 0.45), _air("a21002", 50, 0.55)),
                            1_100_000, 210),
             OutletTemplate(_WATER, "废水总排口", "GB 8978-1996", None,
@@ -91,7 +104,7 @@ INDUSTRIES: tuple[IndustryTemplate, ...] = (
     IndustryTemplate(
         "7820", "生活垃圾焚烧", "环保能源", 3, PermitClass.KEY, _KEY_AIR,
         (
-            OutletTemplate(_AIR, "焚烧炉烟囱", "GB 18485-2014", 11.0,
+            OutletTemplate(_AIR, "焚烧炉烟囱", "GB 18485-2014", "incinerator",
                            (_air("a34013", 30, 0.2), _air("a21026", 100, 0.3), _air("a21002", 300, 0.5),
                             _air("a21005", 100, 0.2)), 150_000, 80),
         ),
@@ -99,7 +112,7 @@ INDUSTRIES: tuple[IndustryTemplate, ...] = (
     IndustryTemplate(
         "3011", "水泥制造", "水泥", 3, PermitClass.KEY, _KEY_AIR,
         (
-            OutletTemplate(_AIR, "窑尾烟囱", "GB 4915-2013", 10.0,
+            OutletTemplate(_AIR, "窑尾烟囱", "GB 4915-2013", "cement kiln",
                            (_air("a34013", 30, 0.4), _air("a21026", 200, 0.2), _air("a21002", 400, 0.55)),
                            400_000, 100),
         ),
@@ -107,7 +120,7 @@ INDUSTRIES: tuple[IndustryTemplate, ...] = (
     IndustryTemplate(
         "4430", "热力生产和供应", "热力", 45, PermitClass.KEY, _KEY_AIR,
         (
-            OutletTemplate(_AIR, "锅炉烟囱", "GB 13271-2014", 9.0,
+            OutletTemplate(_AIR, "锅炉烟囱", "GB 13271-2014", "coal-fired boiler",
                            (_air("a34013", 30, 0.3), _air("a21026", 200, 0.25), _air("a21002", 200, 0.5)),
                            60_000, 45),
         ),
@@ -163,7 +176,7 @@ INDUSTRIES: tuple[IndustryTemplate, ...] = (
             OutletTemplate(_WATER, "造纸废水排放口", "GB 3544-2008", None,
                            (_water("w01018", 80, 0.45), _water("w21003", 8, 0.3), _water("w21011", 0.8, 0.35),
                             _water("w21001", 12, 0.45), _PH), 200),
-            OutletTemplate(_AIR, "锅炉烟囱", "GB 13271-2014", 9.0,
+            OutletTemplate(_AIR, "锅炉烟囱", "GB 13271-2014", "coal-fired boiler",
                            (_air("a34013", 30, 0.3), _air("a21026", 200, 0.25), _air("a21002", 200, 0.5)),
                            40_000, 40),
         ),

@@ -224,17 +224,21 @@ def source_code_of(session: Session, source_type: SourceType, source_id: int) ->
     return code if code is not None else f"#{source_id}"
 
 
+PLACE_MEDIUM: dict[SourceType, catalogue.Medium] = {
+    SourceType.AIR_STATION: catalogue.Medium.AMBIENT_AIR,
+    SourceType.WATER_SECTION: catalogue.Medium.SURFACE_WATER,
+    SourceType.DRINKING_WATER_SOURCE: catalogue.Medium.SURFACE_WATER,
+    SourceType.COASTAL_POINT: catalogue.Medium.SEAWATER,
+}
+"""The medium monitored at each kind of place (outlets depend on their kind: air or water)."""
+
+
 def _medium_of_source(session: Session, source_type: SourceType, source_id: int) -> catalogue.Medium:
     if source_type is SourceType.OUTLET:
         outlet = session.get(Outlet, source_id)
         assert outlet is not None
         return _outlet_medium(outlet.kind)
-    return {
-        SourceType.AIR_STATION: catalogue.Medium.AMBIENT_AIR,
-        SourceType.WATER_SECTION: catalogue.Medium.SURFACE_WATER,
-        SourceType.DRINKING_WATER_SOURCE: catalogue.Medium.SURFACE_WATER,
-        SourceType.COASTAL_POINT: catalogue.Medium.SEAWATER,
-    }[source_type]
+    return PLACE_MEDIUM[source_type]
 
 
 # --- builders -----------------------------------------------------------------------------
@@ -267,10 +271,18 @@ def _build_permit(session: Session, data: schemas.PermitCreate) -> Permit:
     return Permit(enterprise_id=enterprise.id, **data.model_dump())
 
 
+def _in_catalogue(medium: catalogue.Medium, code: str) -> bool:
+    """Whether ``code`` is a factor code (not a short name) of ``medium``'s catalogue."""
+    try:
+        return catalogue.lookup(medium, code).code == code
+    except KeyError:
+        return False
+
+
 def _build_quantity_limit(session: Session, data: schemas.QuantityLimitCreate) -> PermitQuantityLimit:
     permit = _require_permit(session, data.permit_number)
     if not any(
-        (medium, data.parameter_code) in {(p.medium, p.code) for p in catalogue.PARAMETERS}
+        _in_catalogue(medium, data.parameter_code)
         for medium in (catalogue.Medium.FLUE_GAS, catalogue.Medium.WASTEWATER)
     ):
         raise RegistryError("parameter_code", data.parameter_code, "not a flue-gas or wastewater factor code")

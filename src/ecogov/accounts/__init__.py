@@ -1,0 +1,1 @@
+"""Accounts, roles and the principal on whose behalf every service call acts."""

@@ -23,13 +23,20 @@ $(VENV)/.dev-installed: requirements/dev.lock pyproject.toml | $(BIN)/python
 	$(PIP) install --no-deps -e .
 	touch $(VENV)/.runtime-installed $@
 
-demo: $(VENV)/.runtime-installed  ## build the demo city once (var/demo.sqlite) and serve it on http://127.0.0.1:8000
+# Browser libraries pinned in web-assets/package-lock.json, copied next to the web workspace.
+WEB_VENDOR := src/ecogov/web/static/vendor
+$(WEB_VENDOR)/echarts.min.js: web-assets/package.json web-assets/package-lock.json
+	cd web-assets && npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(WEB_VENDOR)
+	cp web-assets/node_modules/echarts/dist/echarts.min.js $@
+
+demo: $(VENV)/.runtime-installed $(WEB_VENDOR)/echarts.min.js  ## build the demo city once (var/demo.sqlite) and serve it on http://127.0.0.1:8000
 	$(BIN)/ecogov demo
 
-serve: $(VENV)/.runtime-installed  ## serve the configured database (ECOGOV_DATABASE_URL)
+serve: $(VENV)/.runtime-installed $(WEB_VENDOR)/echarts.min.js  ## serve the configured database (ECOGOV_DATABASE_URL)
 	$(BIN)/ecogov serve
 
-test: $(VENV)/.dev-installed  ## install test dependencies and run the whole suite (SQLite and PostgreSQL)
+test: $(VENV)/.dev-installed $(WEB_VENDOR)/echarts.min.js  ## install test dependencies and run the whole suite (SQLite and PostgreSQL)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed  ## ruff (lint + format check) and mypy --strict on src/

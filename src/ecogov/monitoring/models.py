@@ -33,6 +33,7 @@ class Statistic(LabelledChoice):
     MINIMUM = "min", "最小值", "minimum (-Min)"
     MAXIMUM = "max", "最大值", "maximum (-Max)"
     CUMULATIVE = "cou", "累计值", "cumulative (-Cou)"
+    CORRECTED_VALUE = "zs_value", "折算实时值", "O2-corrected value (-ZsRtd)"
     CORRECTED_AVERAGE = "zs_avg", "折算均值", "O2-corrected average (-ZsAvg)"
 
 

@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     timezone: str = Field(default="Asia/Shanghai", description="Local time of the bureau (Beijing time).")
     log_level: str = "INFO"
+    password_min_length: int = Field(default=12, ge=8, description="Shortest accepted password, characters.")
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, description="Consecutive failed sign-ins that lock an account."
+    )
+    sign_in_lockout_minutes: int = Field(
+        default=15, ge=1, description="How long a locked account refuses sign-in, minutes."
+    )
+    session_lifetime_minutes: int = Field(
+        default=480, ge=5, description="Life of a web session cookie from sign-in, minutes."
+    )
+    api_token_max_days: int = Field(default=366, ge=1, description="Longest validity of an API token, days.")
 
     @classmethod
     def settings_customise_sources(

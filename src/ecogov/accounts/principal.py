@@ -59,7 +59,12 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         """True for bureau staff (city and county), false for enterprises and the public."""
-        return self.role in (Role.CITY_ADMIN, Role.CITY_ANALYST, Role.COUNTY_OFFICER, Role.ENFORCEMENT_OFFICER)
+        return self.role in (
+            Role.CITY_ADMIN,
+            Role.CITY_ANALYST,
+            Role.COUNTY_OFFICER,
+            Role.ENFORCEMENT_OFFICER,
+        )
 
     def may_see_county(self, county_code: str | None) -> bool:
         """Whether data of ``county_code`` (a GB/T 2260 code) is within this principal's scope."""
@@ -81,3 +86,15 @@ PUBLIC = Principal(role=Role.PUBLIC, username="public")
 
 SYSTEM = Principal(role=Role.SYSTEM, username="system")
 """The scheduler and the ingest server acting on their own."""
+
+
+class AccessDeniedError(PermissionError):
+    """The principal may not read or change this; the message says what and whose scope it lies in.
+
+    Raised by service functions; the API answers 403 (401 for the public: sign in first).
+    """
+
+    def __init__(self, principal: Principal, message: str) -> None:
+        super().__init__(f"{principal.role.label_en} {principal.username!r}: {message}")
+        self.principal = principal
+        self.message = message

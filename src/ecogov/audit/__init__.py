@@ -1,0 +1,1 @@
+"""The append-only audit log of every write: who, when, what, before and after."""

@@ -8,6 +8,7 @@ then the defaults below. With ``ECOGOV_ENV=production`` unsafe values are refuse
 from __future__ import annotations
 
 import os
+from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from ecogov.cases.choices import CalendarBeyondCoverage
 
 DEVELOPMENT_SECRET_KEY = "ecogov-development-secret-change-me"
 """The secret key used when none is configured; refused when ``env`` is ``production``."""
@@ -57,6 +60,22 @@ class Settings(BaseSettings):
     hj212_port: int = Field(default=9212, ge=1, le=65535)
     var_dir: Path = Path("var")
     timezone: str = Field(default="Asia/Shanghai", description="Local time of the bureau (Beijing time).")
+    case_attachments_dir: Path | None = Field(
+        default=None, description="Where case evidence files are kept; default <var_dir>/case-attachments."
+    )
+    case_attachment_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, le=1024**3, description="Largest accepted evidence file, bytes."
+    )
+    case_calendar_beyond_coverage: CalendarBeyondCoverage = Field(
+        default=CalendarBeyondCoverage.WEEKDAYS,
+        description="Working days in a year the holiday calendar does not cover: weekdays or refuse.",
+    )
+    case_extra_holidays: list[date] = Field(
+        default_factory=list, description="Days off to add to the holiday calendar (a new year's notice)."
+    )
+    case_extra_workdays: list[date] = Field(
+        default_factory=list, description="Make-up working days (调休) to add to the holiday calendar."
+    )
     log_level: str = "INFO"
     password_min_length: int = Field(default=12, ge=8, description="Shortest accepted password, characters.")
     sign_in_max_failures: int = Field(

@@ -23,6 +23,7 @@ from rich.progress import (
 from ecogov import __version__
 from ecogov.config import get_settings
 from ecogov.db.engine import make_engine, session_factory
+from ecogov.ingest.cli import ingest_app
 from ecogov.registry.cli import app as registry_app
 
 console = Console(stderr=True)
@@ -42,6 +43,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema (Alembic migrations): upgrade, downgrade, current.")
 app.add_typer(db_app, name="db")
 app.add_typer(registry_app, name="registry")
+app.add_typer(ingest_app, name="ingest")
 
 DatabaseUrl = Annotated[
     str | None,

@@ -139,6 +139,16 @@ def find_user(session: Session, username: str) -> UserAccount:
     return account
 
 
+def enterprise_id_of(session: Session, credit_code: str) -> int:
+    """The id of the enterprise with unified social credit code ``credit_code`` (GB 32100)."""
+    enterprise_id = session.scalars(
+        select(Enterprise.id).where(Enterprise.credit_code == credit_code)
+    ).first()
+    if enterprise_id is None:
+        raise AccountError("enterprise_credit_code", credit_code, "no enterprise with this credit code")
+    return enterprise_id
+
+
 def create_user(
     session: Session,
     *,

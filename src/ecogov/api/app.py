@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -10,16 +10,20 @@ from sqlalchemy import Engine
 from swagger_ui_bundle import swagger_ui_path
 
 from ecogov import __version__
+from ecogov.api import auth_routes
+from ecogov.api.deps import ALL_ROLES, require_roles
 from ecogov.api.errors import install_error_handlers
 from ecogov.api.registry_routes import build_router
+from ecogov.api.security import install_security
 from ecogov.choices import LabelledChoice
+from ecogov.config import Settings, get_settings
 from ecogov.db.engine import session_factory
 
 API_PREFIX = "/api/v1"
 
 
 def _meta_router() -> APIRouter:
-    router = APIRouter(tags=["元数据 metadata"])
+    router = APIRouter(tags=["元数据 metadata"], dependencies=[Depends(require_roles(*ALL_ROLES))])
 
     @router.get("/health")
     def health() -> dict[str, str]:
@@ -49,8 +53,11 @@ def _install_offline_docs(app: FastAPI) -> None:
         )
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """Build the application on an engine whose database is migrated to head."""
+def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
+    """Build the application on an engine whose database is migrated to head.
+
+    ``settings`` default to :func:`ecogov.config.get_settings` (secret key, sign-in rules).
+    """
     app = FastAPI(
         title="ecogov 生态环境智治平台 API",
         version=__version__,
@@ -66,6 +73,8 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     install_error_handlers(app)
+    install_security(app, settings or get_settings())
+    app.include_router(auth_routes.build_router(), prefix=API_PREFIX)
     app.include_router(_meta_router(), prefix=API_PREFIX)
     app.include_router(build_router(), prefix=API_PREFIX)
     from ecogov.web.pages import build_web_router

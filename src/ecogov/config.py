@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +38,26 @@ class Environment(StrEnum):
 
 def _config_file() -> Path:
     return Path(os.environ.get("ECOGOV_CONFIG", "ecogov.toml"))
+
+
+class AnnualTargets(BaseModel):
+    """The bureau's targets for the calendar year (考核目标), shown against year-to-date figures.
+
+    Set in the TOML file as ``[annual_targets]`` or as JSON in ``ECOGOV_ANNUAL_TARGETS``;
+    ``None`` means "not set" and the workspace says so.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    pm2_5_ug_m3: float | None = Field(default=None, gt=0, description="PM2.5 annual mean ceiling, µg/m³.")
+    good_day_percent: float | None = Field(default=None, ge=0, le=100, description="优良天数比例 floor, %.")
+    water_good_percent: float | None = Field(default=None, ge=0, le=100, description="I–III sections, %.")
+    water_compliance_percent: float | None = Field(
+        default=None, ge=0, le=100, description="Sections meeting their target class (达标率), %."
+    )
+    drinking_compliance_percent: float | None = Field(
+        default=None, ge=0, le=100, description="Drinking-water source compliance (达标率), %."
+    )
 
 
 class Settings(BaseSettings):
@@ -77,6 +97,10 @@ class Settings(BaseSettings):
         default_factory=list, description="Make-up working days (调休) to add to the holiday calendar."
     )
     log_level: str = "INFO"
+    annual_targets: AnnualTargets = Field(default_factory=AnnualTargets, description="Targets of the year.")
+    dashboard_cache_seconds: int = Field(
+        default=300, ge=0, description="How long the workspace keeps computed period figures, s."
+    )
     password_min_length: int = Field(default=12, ge=8, description="Shortest accepted password, characters.")
     sign_in_max_failures: int = Field(
         default=5, ge=1, description="Consecutive failed sign-ins that lock an account."

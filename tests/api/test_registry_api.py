@@ -9,7 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from accounts.helpers import token_headers
+from ecogov.accounts.principal import Role
 from ecogov.api.app import API_PREFIX, create_app
+from ecogov.db.engine import session_factory
 from ecogov.registry import service
 from registry.factories import (
     COUNTIES,
@@ -28,7 +31,10 @@ V1 = API_PREFIX
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
+    """A client acting as a city administrator (bearer token), who may write every record."""
     with TestClient(create_app(engine)) as client:
+        with session_factory(engine)() as session:
+            client.headers.update(token_headers(session, Role.CITY_ADMIN))
         yield client
 
 

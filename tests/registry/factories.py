@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecogov.accounts.principal import SYSTEM
 from ecogov.db.base import Base
 from ecogov.registry import codes, service
 
@@ -133,7 +134,7 @@ def device_row(mn: str, source_type: str, source_code: str, **overrides: Any) ->
 def create(session: Session, kind_name: str, row: dict[str, Any]) -> dict[str, Any]:
     """Create one record through the service, validating ``row`` with the kind's create schema."""
     kind = service.KINDS[kind_name]
-    return service.create(session, kind, kind.create.model_validate(row))
+    return service.create(session, kind, kind.create.model_validate(row), principal=SYSTEM)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from ecogov.accounts.principal import SYSTEM
 from ecogov.db.engine import session_factory
 from ecogov.registry import catalogue, schemas, service
 from ecogov.registry.models import (
@@ -48,35 +49,41 @@ def test_create_get_update_delete_an_air_station(session: Session) -> None:
     created = create(session, "air-stations", air_station_row("AQ001"))
     # AirStationCreate's default parameters: the six AQI pollutants (HJ 633).
     assert created["parameters"] == ["SO2", "NO2", "CO", "O3", "PM10", "PM2_5"]
-    assert service.get(session, KINDS["air-stations"], "AQ001")["name"] == "监测站AQ001"
+    assert service.get(session, KINDS["air-stations"], "AQ001", principal=SYSTEM)["name"] == "监测站AQ001"
 
     changes = schemas.AirStationUpdate(name="鹿城站", parameters=["a34004", "PM10"])
-    updated = service.update(session, KINDS["air-stations"], "AQ001", changes)
+    updated = service.update(session, KINDS["air-stations"], "AQ001", changes, principal=SYSTEM)
     assert updated["name"] == "鹿城站"
     assert updated["parameters"] == ["PM2_5", "PM10"]  # factor code a34004 is PM2.5 (HJ 212 Table B.2)
     session.commit()
 
-    service.delete(session, KINDS["air-stations"], "AQ001")
+    service.delete(session, KINDS["air-stations"], "AQ001", principal=SYSTEM)
     with pytest.raises(service.NotFoundError) as error:
-        service.get(session, KINDS["air-stations"], "AQ001")
+        service.get(session, KINDS["air-stations"], "AQ001", principal=SYSTEM)
     assert_refused(error, "code", "AQ001")
 
 
 def test_enterprise_and_permit_present_their_natural_keys(session: Session) -> None:
     chain = make_chain(session)
-    permit = service.get(session, KINDS["permits"], chain.permit_number)
+    permit = service.get(session, KINDS["permits"], chain.permit_number, principal=SYSTEM)
     assert permit["credit_code"] == chain.credit_code
-    outlet = service.get(session, KINDS["outlets"], chain.air_outlet)
+    outlet = service.get(session, KINDS["outlets"], chain.air_outlet, principal=SYSTEM)
     assert outlet["kind"] == "air"
     assert outlet["permit_number"] == chain.permit_number
-    assert service.get(session, KINDS["outlets"], chain.water_outlet)["kind"] == "water"
+    assert service.get(session, KINDS["outlets"], chain.water_outlet, principal=SYSTEM)["kind"] == "water"
 
 
 def test_update_refuses_coordinates_outside_china(session: Session) -> None:
     make_areas(session)
     create(session, "air-stations", air_station_row("AQ001"))
     with pytest.raises(service.RegistryError, match="swapped") as error:
-        service.update(session, KINDS["air-stations"], "AQ001", schemas.AirStationUpdate(longitude=28.0))
+        service.update(
+            session,
+            KINDS["air-stations"],
+            "AQ001",
+            schemas.AirStationUpdate(longitude=28.0),
+            principal=SYSTEM,
+        )
     assert error.value.field == "longitude/latitude"
     assert error.value.value == (28.0, 28.0)
 
@@ -85,11 +92,18 @@ def test_update_refuses_a_permit_validity_that_ends_before_it_starts(session: Se
     chain = make_chain(session)
     with pytest.raises(service.RegistryError) as error:
         service.update(
-            session, KINDS["permits"], chain.permit_number, schemas.PermitUpdate(valid_to="2023-06-30")
+            session,
+            KINDS["permits"],
+            chain.permit_number,
+            schemas.PermitUpdate(valid_to="2023-06-30"),
+            principal=SYSTEM,
         )
     assert_refused(error, "valid_to", "2023-06-30")
     # The session is still usable and the permit unchanged.
-    assert str(service.get(session, KINDS["permits"], chain.permit_number)["valid_to"]) == "2028-12-31"
+    assert (
+        str(service.get(session, KINDS["permits"], chain.permit_number, principal=SYSTEM)["valid_to"])
+        == "2028-12-31"
+    )
 
 
 # --- listings -------------------------------------------------------------------------------
@@ -104,21 +118,25 @@ def test_list_with_filters_free_text_and_pages(session: Session) -> None:
     create(session, "air-stations", air_station_row("ZZ900", name="龙湾中学站", area_code=COUNTIES[1]))
     kind = KINDS["air-stations"]
 
-    everything = service.list_records(session, kind, page_size=3)
+    everything = service.list_records(session, kind, page_size=3, principal=SYSTEM)
     assert (everything.total, len(everything.items)) == (8, 3)
     assert [item["code"] for item in everything.items] == ["AQ001", "AQ002", "AQ003"]
-    last = service.list_records(session, kind, page=3, page_size=3)
+    last = service.list_records(session, kind, page=3, page_size=3, principal=SYSTEM)
     assert [item["code"] for item in last.items] == ["AQ007", "ZZ900"]
 
-    lucheng = service.list_records(session, kind, filters={"area_code": COUNTIES[0]})
+    lucheng = service.list_records(session, kind, filters={"area_code": COUNTIES[0]}, principal=SYSTEM)
     assert lucheng.total == 5
     national_in_lucheng = service.list_records(
-        session, kind, filters={"area_code": COUNTIES[0], "tier": "national"}
+        session, kind, filters={"area_code": COUNTIES[0], "tier": "national"}, principal=SYSTEM
     )
     assert [item["code"] for item in national_in_lucheng.items] == ["AQ001", "AQ003", "AQ005"]
 
-    assert [item["code"] for item in service.list_records(session, kind, q="中学").items] == ["ZZ900"]
-    assert service.list_records(session, kind, q="aq00").total == 7  # case-insensitive code match
+    assert [
+        item["code"] for item in service.list_records(session, kind, q="中学", principal=SYSTEM).items
+    ] == ["ZZ900"]
+    assert (
+        service.list_records(session, kind, q="aq00", principal=SYSTEM).total == 7
+    )  # case-insensitive code match
 
 
 @pytest.mark.parametrize(
@@ -133,7 +151,7 @@ def test_list_refuses_bad_arguments(
     session: Session, arguments: dict[str, Any], field: str, value: object
 ) -> None:
     with pytest.raises(service.RegistryError) as error:
-        service.list_records(session, KINDS["air-stations"], **arguments)
+        service.list_records(session, KINDS["air-stations"], **arguments, principal=SYSTEM)
     assert_refused(error, field, value)
 
 
@@ -231,7 +249,7 @@ def test_deleting_an_enterprise_that_has_permits_is_refused(engine: Engine) -> N
         chain = make_chain(session)
     with session_factory(engine)() as session:
         with pytest.raises(service.ConflictError, match="other records still refer to it") as error:
-            service.delete(session, KINDS["enterprises"], chain.credit_code)
+            service.delete(session, KINDS["enterprises"], chain.credit_code, principal=SYSTEM)
         assert_refused(error, "credit_code", chain.credit_code)
         session.rollback()
         assert count(session, Enterprise) == 1
@@ -264,10 +282,10 @@ def test_a_refused_create_leaves_the_transaction_usable(engine: Engine) -> None:
 def test_import_rows_inserts_all_rows_and_sees_earlier_rows(engine: Engine) -> None:
     with session_factory(engine)() as session, session.begin():
         # Rows 2–4 refer to row 1 (their parent city).
-        assert service.import_rows(session, KINDS["areas"], area_rows()) == 4
+        assert service.import_rows(session, KINDS["areas"], area_rows(), principal=SYSTEM) == 4
     with session_factory(engine)() as session:
         assert count(session, AdministrativeArea) == 4
-        assert service.get(session, KINDS["areas"], COUNTIES[2])["parent_code"] == CITY
+        assert service.get(session, KINDS["areas"], COUNTIES[2], principal=SYSTEM)["parent_code"] == CITY
 
 
 def test_import_is_all_or_nothing_and_reports_every_bad_row(engine: Engine) -> None:
@@ -286,7 +304,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_row(engine: Engine) -> N
     with session_factory(engine)() as session:
         before = count(session, Enterprise)
         with pytest.raises(service.ImportRejectedError) as error:
-            service.import_rows(session, KINDS["enterprises"], rows)
+            service.import_rows(session, KINDS["enterprises"], rows, principal=SYSTEM)
     problems = {(problem.row, problem.field) for problem in error.value.errors}
     assert problems == {
         (2, "credit_code"),
@@ -316,7 +334,7 @@ def test_import_reports_a_second_limit_for_the_same_outlet_and_period(engine: En
         outlet_limit_row(chain.permit_number, limit_value=50.0),  # same outlet, SO2, hour as row 1
     ]
     with session_factory(engine)() as session, pytest.raises(service.ImportRejectedError) as error:
-        service.import_rows(session, KINDS["outlet-limits"], rows)
+        service.import_rows(session, KINDS["outlet-limits"], rows, principal=SYSTEM)
     assert [problem.row for problem in error.value.errors] == [3]
     assert "already has a hourly mean limit" in error.value.errors[0].message
     with session_factory(engine)() as session:
@@ -334,7 +352,7 @@ def test_import_of_devices_with_a_refused_row_writes_no_device(engine: Engine) -
         device_row("MN0003", "water_section", "WS002", password=""),
     ]
     with session_factory(engine)() as session, pytest.raises(service.ImportRejectedError) as error:
-        service.import_rows(session, KINDS["devices"], rows)
+        service.import_rows(session, KINDS["devices"], rows, principal=SYSTEM)
     assert [(p.row, p.field) for p in error.value.errors] == [(2, "source_code"), (3, "password")]
     with session_factory(engine)() as session:
         assert count(session, Device) == 0
@@ -378,7 +396,7 @@ def test_an_outlet_served_by_a_device_cannot_be_deleted(engine: Engine) -> None:
         chain = make_chain(session)
         create(session, "devices", device_row("MN0001", "outlet", chain.air_outlet))
         with pytest.raises(service.ConflictError) as refused:
-            service.delete(session, service.KINDS["outlets"], chain.air_outlet)
+            service.delete(session, service.KINDS["outlets"], chain.air_outlet, principal=SYSTEM)
     assert_refused(refused, "national_code", chain.air_outlet)
     assert "device MN0001 still serves it" in str(refused.value)
 

@@ -3,6 +3,11 @@
 For each :class:`~ecogov.registry.service.RecordKind` the router offers
 ``GET /{kind}`` (paginated, filterable, free-text ``q``), ``POST /{kind}``,
 ``GET|PATCH|DELETE /{kind}/{key}`` and, for places, ``GET /{kind}.geojson``.
+
+Who may call them (the service then scopes by county and enterprise): published places and
+areas are read by everyone, the public included; enterprises and their permits, outlets,
+limits and devices by signed-in principals; records are written by city administrators and
+county officers (areas by administrators only).
 """
 
 import inspect
@@ -13,12 +18,25 @@ from pydantic import BaseModel, create_model
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecogov.api.deps import get_session
+from ecogov.accounts.principal import Principal, Role
+from ecogov.api.deps import ALL_ROLES, SIGNED_IN_ROLES, RolePolicy, get_session, require_roles
 from ecogov.registry import geo, service
 from ecogov.registry.models import ParameterRecord
 from ecogov.registry.schemas import ParameterPublic
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+WRITER_ROLES = (Role.CITY_ADMIN, Role.COUNTY_OFFICER)
+"""Roles that may create, change and delete registry records (county officers in their county)."""
+
+
+def _read_policy(kind: service.RecordKind[Any]) -> RolePolicy:
+    published = kind.name == "areas" or (kind.is_place and kind.name not in ("enterprises", "outlets"))
+    return require_roles(*(ALL_ROLES if published else SIGNED_IN_ROLES))
+
+
+def _write_policy(kind: service.RecordKind[Any]) -> RolePolicy:
+    return require_roles(Role.CITY_ADMIN) if kind.name == "areas" else require_roles(*WRITER_ROLES)
 
 
 def _page_model(kind: service.RecordKind[Any]) -> type[BaseModel]:
@@ -51,15 +69,20 @@ def _filter_parameters(kind: service.RecordKind[Any]) -> list[inspect.Parameter]
 def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
     tag = f"{kind.label_zh} {kind.label_en}"
     page_model = _page_model(kind)
+    read_policy = _read_policy(kind)
+    write_policy = _write_policy(kind)
 
     def list_records(
         session: SessionDep,
+        principal: Annotated[Principal, Depends(read_policy)],
         page: Annotated[int, Query(ge=1)] = 1,
         page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
         q: Annotated[str | None, Query(description="text contained in the name or code")] = None,
         **filters: Any,
     ) -> Any:
-        result = service.list_records(session, kind, filters=filters, q=q, page=page, page_size=page_size)
+        result = service.list_records(
+            session, kind, principal=principal, filters=filters, q=q, page=page, page_size=page_size
+        )
         return {
             "items": result.items,
             "total": result.total,
@@ -82,8 +105,8 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
         name=f"list_{kind.name}",
     )
 
-    def create_record(session: SessionDep, data: kind.create) -> Any:  # type: ignore[name-defined]
-        return service.create(session, kind, data)
+    def create_record(session: SessionDep, principal: Annotated[Principal, Depends(write_policy)], data: kind.create) -> Any:  # type: ignore[name-defined]
+        return service.create(session, kind, data, principal=principal)
 
     router.add_api_route(
         f"/{kind.name}",
@@ -98,8 +121,8 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
 
     if kind.is_place:
 
-        def export_geojson(session: SessionDep) -> Response:
-            collection = geo.feature_collection(service.iterate_all(session, kind))
+        def export_geojson(session: SessionDep, principal: Annotated[Principal, Depends(read_policy)]) -> Response:
+            collection = geo.feature_collection(service.iterate_all(session, kind, principal=principal))
             return Response(geo.dumps(collection), media_type="application/geo+json")
 
         router.add_api_route(
@@ -111,8 +134,8 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
             name=f"geojson_{kind.name}",
         )
 
-    def get_record(session: SessionDep, key: str) -> Any:
-        return service.get(session, kind, key)
+    def get_record(session: SessionDep, principal: Annotated[Principal, Depends(read_policy)], key: str) -> Any:
+        return service.get(session, kind, key, principal=principal)
 
     router.add_api_route(
         f"/{kind.name}/{{key}}",
@@ -124,8 +147,8 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
         name=f"get_{kind.name}",
     )
 
-    def update_record(session: SessionDep, key: str, data: kind.update) -> Any:  # type: ignore[name-defined]
-        return service.update(session, kind, key, data)
+    def update_record(session: SessionDep, principal: Annotated[Principal, Depends(write_policy)], key: str, data: kind.update) -> Any:  # type: ignore[name-defined]
+        return service.update(session, kind, key, data, principal=principal)
 
     router.add_api_route(
         f"/{kind.name}/{{key}}",
@@ -137,8 +160,8 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
         name=f"update_{kind.name}",
     )
 
-    def delete_record(session: SessionDep, key: str) -> Response:
-        service.delete(session, kind, key)
+    def delete_record(session: SessionDep, principal: Annotated[Principal, Depends(write_policy)], key: str) -> Response:
+        service.delete(session, kind, key, principal=principal)
         return Response(status_code=204)
 
     router.add_api_route(
@@ -157,7 +180,12 @@ def build_router() -> APIRouter:
     """The registry router: every record kind and the parameter catalogue."""
     router = APIRouter()
 
-    @router.get("/parameters", response_model=list[ParameterPublic], tags=["参数 parameters"])
+    @router.get(
+        "/parameters",
+        response_model=list[ParameterPublic],
+        tags=["参数 parameters"],
+        dependencies=[Depends(require_roles(*ALL_ROLES))],
+    )
     def list_parameters(
         session: SessionDep,
         medium: Annotated[str | None, Query(description="ambient_air, surface_water, …")] = None,

@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ecogov.accounts import service as accounts
+from ecogov.accounts.principal import SYSTEM, Role
 from ecogov.choices import SourceType
 from ecogov.db.engine import session_factory
 from ecogov.db.migrate import upgrade
@@ -156,9 +158,10 @@ def build_demo(
         kinds = list(plan.rows)
         for number, kind_name in enumerate(kinds, start=1):
             records[kind_name] = service.import_rows(
-                session, service.get_kind(kind_name), plan.rows[kind_name]
+                session, service.get_kind(kind_name), plan.rows[kind_name], principal=SYSTEM
             )
             report("registry", number, len(kinds))
+        records["accounts"] = _demo_accounts(session)
     writer = _Writer(engine, factory, report)
     _ambient(writer, plan, options, rng, manifest)
     _water(writer, plan, options, rng, manifest)
@@ -169,6 +172,45 @@ def build_demo(
     return DemoSummary(
         records, writer.written, len(manifest.incidents), clock.perf_counter() - started, manifest_path
     )
+
+
+DEMO_PASSWORD = "Ecogov-Demo-2026"
+"""Password of every demo account (listed in the README); meets the password rules."""
+
+DEMO_COUNTY = "330302"
+"""鹿城区 Lucheng District: the county of the demo county officer and enterprise user."""
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, Role, bool], ...] = (
+    ("admin", "演示 市局管理员", Role.CITY_ADMIN, False),
+    ("analyst", "演示 市局分析员", Role.CITY_ANALYST, False),
+    ("lucheng", "演示 鹿城分局", Role.COUNTY_OFFICER, True),
+    ("enforcer", "演示 执法人员", Role.ENFORCEMENT_OFFICER, False),
+    ("enterprise", "演示 企业用户", Role.ENTERPRISE_USER, True),
+)
+"""Username, display name, role, and whether the account is scoped to :data:`DEMO_COUNTY`
+(the county officer) or to the first enterprise registered there (the enterprise user)."""
+
+
+def _demo_accounts(session: Session) -> int:
+    """One account per role that signs in (the public needs none), all with :data:`DEMO_PASSWORD`."""
+    enterprise_id = session.scalar(
+        select(Enterprise.id)
+        .where(Enterprise.area_code == DEMO_COUNTY)
+        .order_by(Enterprise.credit_code)
+        .limit(1)
+    )
+    for username, display_name, role, scoped in DEMO_ACCOUNTS:
+        accounts.create_user(
+            session,
+            principal=SYSTEM,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password=DEMO_PASSWORD,
+            county_code=DEMO_COUNTY if scoped and role is Role.COUNTY_OFFICER else None,
+            enterprise_id=enterprise_id if scoped and role is Role.ENTERPRISE_USER else None,
+        )
+    return len(DEMO_ACCOUNTS)
 
 
 class _Writer:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine, func, select
 
+from ecogov.accounts.principal import SYSTEM
 from ecogov.db.engine import make_engine, session_factory
 from ecogov.db.migrate import current_revision
 from ecogov.registry import service
@@ -153,7 +154,7 @@ def import_file(
     try:
         with _progress() as progress, session_factory(engine)() as session, session.begin():
             tracked = _Tracked(rows, progress, f"{kind.label_zh} {kind.name}")
-            count = service.import_rows(session, kind, tracked)
+            count = service.import_rows(session, kind, tracked, principal=SYSTEM)
     except service.ImportRejectedError as error:
         typer.echo(
             f"导入被拒绝 import refused, nothing was written: {len(error.errors)} problem(s) "
@@ -191,7 +192,7 @@ def export_file(
                 task = progress.add_task(
                     f"{kind.label_zh} {kind.name}", total=total, visible=total >= PROGRESS_THRESHOLD
                 )
-                records = progress.track(service.iterate_all(session, kind), task_id=task)
+                records = progress.track(service.iterate_all(session, kind, principal=SYSTEM), task_id=task)
                 count = write_rows(file, kind, records)
     except FileFormatError as error:
         typer.echo(f"无法导出 cannot export: {error}", err=True)

@@ -13,10 +13,11 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ecogov.accounts.principal import AccessDeniedError, Principal, Role
 from ecogov.choices import OutletKind, SourceType
 from ecogov.db.base import Base
 from ecogov.registry import catalogue, codes, schemas
@@ -506,6 +507,133 @@ def get_kind(name: str) -> RecordKind[Any]:
         raise RegistryError("kind", name, f"unknown; use one of: {', '.join(KINDS)}") from None
 
 
+# --- scoping by principal -----------------------------------------------------------------------
+#
+# Places (areas, stations, sections, drinking-water sources, coastal points) are published: every
+# principal reads them. Enterprises and what hangs off them (permits, quantities, outlets, limits,
+# devices) are read by city-wide staff, by county staff within their county and by an enterprise's
+# own users; the public reads none. Writes: city administrators (and the system) anywhere, county
+# officers within their county (never areas); nobody else.
+
+
+def _published(model: type[Base]) -> bool:
+    return model is AdministrativeArea or model in _PLACE_MODELS.values()
+
+
+def _enterprise_scope(session: Session, enterprise_id: int | None) -> tuple[str | None, int | None]:
+    enterprise = session.get(Enterprise, enterprise_id) if enterprise_id is not None else None
+    return (enterprise.area_code, enterprise.id) if enterprise else (None, enterprise_id)
+
+
+def _permit_scope(session: Session, permit_id: int | None) -> tuple[str | None, int | None]:
+    permit = session.get(Permit, permit_id) if permit_id is not None else None
+    return _enterprise_scope(session, permit.enterprise_id if permit else None)
+
+
+def _outlet_scope(session: Session, outlet_id: int | None) -> tuple[str | None, int | None]:
+    outlet = session.get(Outlet, outlet_id) if outlet_id is not None else None
+    return _permit_scope(session, outlet.permit_id if outlet else None)
+
+
+def record_scope(session: Session, obj: Base) -> tuple[str | None, int | None]:
+    """The county (GB/T 2260 code) and the enterprise id a registry record belongs to.
+
+    Places and areas belong to a county only; an area is its own county (the city to none).
+    """
+    if isinstance(obj, AdministrativeArea):
+        return (obj.code if obj.parent_code is not None else None), None
+    if isinstance(obj, AirStation | WaterSection | DrinkingWaterSource | CoastalPoint):
+        return obj.area_code, None
+    if isinstance(obj, Enterprise):
+        return obj.area_code, obj.id
+    if isinstance(obj, Permit):
+        return _enterprise_scope(session, obj.enterprise_id)
+    if isinstance(obj, Outlet | PermitQuantityLimit):
+        return _permit_scope(session, obj.permit_id)
+    if isinstance(obj, OutletLimit):
+        return _outlet_scope(session, obj.outlet_id)
+    if isinstance(obj, Device):
+        if obj.source_type is SourceType.OUTLET:
+            return _outlet_scope(session, obj.source_id)
+        place = _PLACE_MODELS[obj.source_type]
+        return session.scalar(select(place.area_code).where(place.id == obj.source_id)), None
+    raise TypeError(f"{type(obj).__name__} is not a registry record")
+
+
+def _check_read(session: Session, kind: RecordKind[Any], obj: Base, principal: Principal) -> None:
+    if principal.role is Role.SYSTEM or _published(kind.model):
+        return
+    county, enterprise_id = record_scope(session, obj)
+    if enterprise_id is not None:
+        allowed = principal.may_see_enterprise(enterprise_id, county)
+    else:
+        allowed = principal.is_staff and principal.may_see_county(county)
+    if not allowed:
+        raise AccessDeniedError(
+            principal, f"{kind.label_en} {getattr(obj, kind.key)} (county {county}) is outside your scope"
+        )
+
+
+def _check_write(session: Session, kind: RecordKind[Any], obj: Base, principal: Principal) -> None:
+    if principal.role in (Role.CITY_ADMIN, Role.SYSTEM):
+        return
+    county, _enterprise_id = record_scope(session, obj)
+    if principal.role is Role.COUNTY_OFFICER and kind.model is not AdministrativeArea:
+        if county is not None and county == principal.county_code:
+            return
+        raise AccessDeniedError(
+            principal,
+            f"{kind.label_en} {getattr(obj, kind.key, None)} lies in county {county}; "
+            f"you may change records of county {principal.county_code} only",
+        )
+    raise AccessDeniedError(principal, f"may not change {kind.label_en}")
+
+
+def _enterprise_condition(model: type[Base], enterprise_ids: Select[int]) -> ColumnElement[bool]:
+    """Rows of ``model`` that belong to one of ``enterprise_ids``."""
+    if model is Enterprise:
+        return Enterprise.id.in_(enterprise_ids)
+    if model is Permit:
+        return Permit.enterprise_id.in_(enterprise_ids)
+    permits = select(Permit.id).where(Permit.enterprise_id.in_(enterprise_ids))
+    if model is Outlet or model is PermitQuantityLimit:
+        return model.permit_id.in_(permits)
+    outlets = select(Outlet.id).where(Outlet.permit_id.in_(permits))
+    if model is OutletLimit:
+        return OutletLimit.outlet_id.in_(outlets)
+    if model is Device:
+        return and_(Device.source_type == SourceType.OUTLET, Device.source_id.in_(outlets))
+    raise TypeError(f"{model.__name__} is not scoped by enterprise")
+
+
+def visible_condition(kind: RecordKind[Any], principal: Principal) -> ColumnElement[bool] | None:
+    """SQL condition for the records of ``kind`` that ``principal`` may read (``None``: all)."""
+    if principal.role is Role.SYSTEM or principal.is_city_wide or _published(kind.model):
+        return None
+    if principal.role is Role.ENTERPRISE_USER:
+        if principal.enterprise_id is None:
+            return false()
+        return _enterprise_condition(
+            kind.model, select(Enterprise.id).where(Enterprise.id == principal.enterprise_id)
+        )
+    if principal.is_staff and principal.county_code is not None:
+        county = principal.county_code
+        condition = _enterprise_condition(
+            kind.model, select(Enterprise.id).where(Enterprise.area_code == county)
+        )
+        if kind.model is Device:
+            places = [
+                and_(
+                    Device.source_type == source_type,
+                    Device.source_id.in_(select(model.id).where(model.area_code == county)),
+                )
+                for source_type, model in _PLACE_MODELS.items()
+            ]
+            condition = or_(condition, *places)
+        return condition
+    raise AccessDeniedError(principal, f"{kind.label_en} are not published; sign in to see them")
+
+
 # --- generic operations ------------------------------------------------------------------------
 
 
@@ -528,15 +656,20 @@ def _natural_key_taken(session: Session, kind: RecordKind[Any], obj: Base) -> bo
     return session.scalars(select(kind.model).where(attribute == value)).first() is not None
 
 
-def create(session: Session, kind: RecordKind[ModelT], data: BaseModel) -> dict[str, Any]:
+def create(
+    session: Session, kind: RecordKind[ModelT], data: BaseModel, *, principal: Principal
+) -> dict[str, Any]:
     """Validate references and uniqueness, insert, and return the public form.
 
     Raises
     ------
     RegistryError, ConflictError
         Naming the field and value at fault. Nothing is written.
+    AccessDeniedError
+        When the record would lie outside the counties ``principal`` may change.
     """
     obj = kind.build(session, data)
+    _check_write(session, kind, obj, principal)
     if _natural_key_taken(session, kind, obj):
         value = getattr(obj, kind.key)
         raise ConflictError(kind.key, value, f"a record of {kind.label_en} with this key exists")
@@ -550,17 +683,30 @@ def create(session: Session, kind: RecordKind[ModelT], data: BaseModel) -> dict[
     return kind.present(session, obj)
 
 
-def get(session: Session, kind: RecordKind[Any], key: str) -> dict[str, Any]:
-    """Return one record by natural key."""
-    return kind.present(session, _find(session, kind, key))
-
-
-def update(session: Session, kind: RecordKind[Any], key: str, data: BaseModel) -> dict[str, Any]:
-    """Apply the fields set in ``data`` to the record and return its public form."""
+def get(session: Session, kind: RecordKind[Any], key: str, *, principal: Principal) -> dict[str, Any]:
+    """Return one record by natural key; :class:`AccessDeniedError` outside ``principal``'s scope."""
     obj = _find(session, kind, key)
+    _check_read(session, kind, obj, principal)
+    return kind.present(session, obj)
+
+
+def update(
+    session: Session, kind: RecordKind[Any], key: str, data: BaseModel, *, principal: Principal
+) -> dict[str, Any]:
+    """Apply the fields set in ``data`` to the record and return its public form.
+
+    ``principal`` must be allowed to change the record where it is and where it moves to.
+    """
+    obj = _find(session, kind, key)
+    _check_read(session, kind, obj, principal)
+    _check_write(session, kind, obj, principal)
     changes = data.model_dump(exclude_unset=True, mode="json")
     if "area_code" in changes and changes["area_code"] is not None:
         _require_area(session, changes["area_code"])
+        if principal.role is Role.COUNTY_OFFICER and changes["area_code"] != principal.county_code:
+            raise AccessDeniedError(
+                principal, f"area_code={changes['area_code']!r}: you may move records within your county only"
+            )
     if kind.update_hook is not None:
         kind.update_hook(session, obj, changes)
     merged = {**kind.present(session, obj), **changes}
@@ -583,9 +729,11 @@ def update(session: Session, kind: RecordKind[Any], key: str, data: BaseModel) -
     return kind.present(session, obj)
 
 
-def delete(session: Session, kind: RecordKind[Any], key: str) -> None:
-    """Delete a record; refused when other records still refer to it."""
+def delete(session: Session, kind: RecordKind[Any], key: str, *, principal: Principal) -> None:
+    """Delete a record; refused when other records still refer to it or it is outside the scope."""
     obj = _find(session, kind, key)
+    _check_read(session, kind, obj, principal)
+    _check_write(session, kind, obj, principal)
     source_type = _SOURCE_TYPE_OF_MODEL.get(kind.model)
     if source_type is not None:
         device = session.scalar(
@@ -606,17 +754,21 @@ def list_records(
     session: Session,
     kind: RecordKind[Any],
     *,
+    principal: Principal,
     filters: Mapping[str, Any] | None = None,
     q: str | None = None,
     page: int = 1,
     page_size: int = 50,
 ) -> Page:
-    """One page of records matching equality ``filters`` and the free text ``q``."""
+    """One page of the records ``principal`` may read matching ``filters`` and the free text ``q``."""
     if page < 1:
         raise RegistryError("page", page, "must be 1 or more")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise RegistryError("page_size", page_size, f"must be between 1 and {MAX_PAGE_SIZE}")
     conditions: list[ColumnElement[bool]] = []
+    visible = visible_condition(kind, principal)
+    if visible is not None:
+        conditions.append(visible)
     for name, value in (filters or {}).items():
         if value is None:
             continue
@@ -638,14 +790,20 @@ def list_records(
     return Page([kind.present(session, row) for row in rows], total, page, page_size)
 
 
-def iterate_all(session: Session, kind: RecordKind[Any]) -> Iterable[dict[str, Any]]:
-    """Every record of a kind in key order, in public form (for exports)."""
+def iterate_all(session: Session, kind: RecordKind[Any], *, principal: Principal) -> Iterable[dict[str, Any]]:
+    """Every record of a kind that ``principal`` may read, in key order, in public form (for exports)."""
     primary_key = kind.model.__mapper__.primary_key[0]
-    for row in session.scalars(select(kind.model).order_by(primary_key)):
+    statement = select(kind.model).order_by(primary_key)
+    visible = visible_condition(kind, principal)
+    if visible is not None:
+        statement = statement.where(visible)
+    for row in session.scalars(statement):
         yield kind.present(session, row)
 
 
-def import_rows(session: Session, kind: RecordKind[Any], rows: Sequence[Mapping[str, Any]]) -> int:
+def import_rows(
+    session: Session, kind: RecordKind[Any], rows: Sequence[Mapping[str, Any]], *, principal: Principal
+) -> int:
     """Validate every row, then insert all of them or none.
 
     Each row is validated against the create schema and the registry's rules (references,
@@ -660,7 +818,8 @@ def import_rows(session: Session, kind: RecordKind[Any], rows: Sequence[Mapping[
     Raises
     ------
     ImportRejectedError
-        Listing every bad row; the session is rolled back and nothing is written.
+        Listing every bad row (rows outside ``principal``'s counties among them); the session
+        is rolled back and nothing is written.
     """
     errors: list[RowError] = []
     seen_keys: dict[str, int] = {}
@@ -682,9 +841,11 @@ def import_rows(session: Session, kind: RecordKind[Any], rows: Sequence[Mapping[
                 seen_keys[key] = number
         try:
             with session.begin_nested():
-                create(session, kind, data)
+                create(session, kind, data, principal=principal)
         except RegistryError as error:
             errors.append(RowError(number, error.field, error.value, error.message))
+        except AccessDeniedError as error:
+            errors.append(RowError(number, kind.key, getattr(data, kind.key, None), error.message))
     if errors:
         session.rollback()
         raise ImportRejectedError(kind.name, errors)

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from ecogov.cases.choices import CalendarBeyondCoverage, DeadlineUnit
+from ecogov.cases.errors import CaseError
 
 logger = logging.getLogger(__name__)
 
@@ -52,18 +53,17 @@ MAX_DEADLINE_DAYS = 3660
 """Longest period, in days, that a deadline may count (about ten years); longer is a mistake."""
 
 
-class CalendarCoverageError(ValueError):
+class CalendarCoverageError(CaseError):
     """Working days were asked of a year the holiday calendar does not cover (policy ``refuse``)."""
 
     def __init__(self, day: date) -> None:
         super().__init__(
-            f"date={day.isoformat()!r}: the holiday calendar covers "
-            f"{FIRST_COVERED_YEAR}–{LAST_COVERED_YEAR}; "
-            "update the chinese-calendar package, enter the year's notice as ECOGOV_CASE_EXTRA_HOLIDAYS/"
-            "ECOGOV_CASE_EXTRA_WORKDAYS, or set ECOGOV_CASE_CALENDAR_BEYOND_COVERAGE=weekdays"
+            "date",
+            day.isoformat(),
+            f"the holiday calendar covers {FIRST_COVERED_YEAR}–{LAST_COVERED_YEAR}; update the "
+            "chinese-calendar package, enter the year's notice as ECOGOV_CASE_EXTRA_HOLIDAYS/"
+            "ECOGOV_CASE_EXTRA_WORKDAYS, or set ECOGOV_CASE_CALENDAR_BEYOND_COVERAGE=weekdays",
         )
-        self.field = "date"
-        self.value = day.isoformat()
 
 
 @lru_cache(maxsize=64)

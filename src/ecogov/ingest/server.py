@@ -1,0 +1,640 @@
+"""The HJ 212 receiving server: long-lived TCP links from data loggers, durable before answer.
+
+Each connection gets a :class:`~ecogov.protocols.hj212.FrameScanner`; every frame is
+checked against the device registry (MN, PW, CRC policy, dialect, units), archived, and its
+values handed to the :class:`~ecogov.ingest.writer.GroupCommitWriter`. Answers (9014, 9013 +
+1012) are written only after the writer has committed the frame. What is refused is kept in
+``ingest_frame`` with ``outcome = quarantined`` and the reason, and is never answered, so a
+logger keeps its data and retransmits (HJ 212-2017 §6.5: no processing after a CRC error).
+
+Sessions are keyed by MN (reference R8): when an MN shows up on a new connection, its older
+connection is closed. Bytes that are not HJ 212 (Modbus probes, load-balancer checks) are
+counted and skipped without closing the socket (R1, R10). A device that sends faster than
+its rate limit is slowed down by reading less from its socket, never by dropping frames.
+
+References
+----------
+HJ 212-2017 §6.2 (frame), §6.5 (patterns and answers), §6.7 (time sync on connection),
+Table 1 (timeouts and retries); ``shared/reference/hj212.md`` §2, §17, §19.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import Engine, select
+
+from ecogov.db.engine import session_factory
+from ecogov.ingest.commands import (
+    ANSWER_TIMEOUT_SECONDS,
+    EXECUTION_TIMEOUT_SECONDS,
+    NOTIFICATION_COMMANDS,
+    RETRIES,
+    CommandError,
+    CommandEvent,
+    CommandTransitionError,
+    build_frame,
+    event_for_execution_result,
+    event_for_request_answer,
+    next_state,
+)
+from ecogov.ingest.models import (
+    CommandState,
+    DeviceCommand,
+    FrameOutcome,
+    LinkState,
+    QuarantineReason,
+    Transport,
+)
+from ecogov.ingest.pipeline import DeviceDirectory, FramePipeline
+from ecogov.ingest.writer import CommandUpdate, FrameRecord, GroupCommitWriter, LinkRecord, WorkItem
+from ecogov.protocols.hj212 import (
+    BEIJING_TIME,
+    CommandCode,
+    DeviceAddress,
+    Discarded,
+    DiscardReason,
+    Frame,
+    FrameScanner,
+    Packet,
+    make_request_id,
+)
+
+log = logging.getLogger(__name__)
+
+_NOISE: Final = frozenset({DiscardReason.NO_FRAME_START, DiscardReason.BAD_LENGTH})
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """Limits and behaviour of the receiving server (defaults are ecogov's choices).
+
+    Attributes
+    ----------
+    host, port : str, int
+        Where to listen; port 0 picks a free port (tests, benchmarks).
+    idle_timeout_seconds : float
+        Close a link that sent nothing for this long. HJ 212 has no heartbeat; a logger that
+        only uploads hourly data is quiet for an hour, hence a little over one hour.
+    maximum_connections : int
+        Connections accepted at once; further ones are closed at once.
+    device_rate, device_burst : float
+        Token bucket per link, in frames per second and frames: a back-filling logger is
+        slowed down (its socket is read less often), never cut off.
+    quarantine_per_minute : int
+        Refused frames recorded per link and minute; further ones are only counted, so a
+        misconfigured logger cannot flood the archive.
+    time_sync_on_connect : bool
+        Send 1012 with the platform time when an MN first identifies itself on a link
+        (HJ 212-2017 §6.7).
+    acknowledge_when_flag_absent : bool
+        Answer 9014 to data uploads without Flag (HJ/T 212-2005 loggers), see
+        :func:`ecogov.protocols.hj212.answers_for`.
+    answer_timeout_seconds, retries, execution_timeout_seconds : float, int, float
+        Outbound request timing (HJ 212-2017 Table 1; execution timeout: ecogov's choice).
+    directory_refresh_seconds : float
+        How often the device registry is re-read (new devices, changed passwords or units).
+    command_poll_seconds : float
+        How often queued commands are looked for.
+    """
+
+    host: str = "0.0.0.0"
+    port: int = 9212
+    idle_timeout_seconds: float = 3900.0
+    maximum_connections: int = 10_000
+    device_rate: float = 200.0
+    device_burst: float = 2000.0
+    quarantine_per_minute: int = 60
+    time_sync_on_connect: bool = True
+    acknowledge_when_flag_absent: bool = True
+    answer_timeout_seconds: float = ANSWER_TIMEOUT_SECONDS
+    retries: int = RETRIES
+    execution_timeout_seconds: float = EXECUTION_TIMEOUT_SECONDS
+    directory_refresh_seconds: float = 30.0
+    command_poll_seconds: float = 1.0
+
+
+@dataclass(slots=True)
+class ServerStatistics:
+    """Counters since the server started."""
+
+    connections: int = 0
+    refused_connections: int = 0
+    frames: int = 0
+    stored: int = 0
+    quarantined: int = 0
+    quarantine_not_recorded: int = 0
+    answers: int = 0
+    noise_bytes: int = 0
+    replaced_sessions: int = 0
+    write_failures: int = 0
+
+
+class _TokenBucket:
+    """Frames per second with a burst allowance."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float]) -> None:
+        self._rate, self._burst, self._clock = rate, burst, clock
+        self._tokens, self._updated = burst, clock()
+
+    def delay_for(self, frames: int) -> float:
+        """Take ``frames`` tokens; return how long to wait before reading more."""
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
+        self._updated = now
+        self._tokens -= frames
+        return 0.0 if self._tokens >= 0 else -self._tokens / self._rate
+
+
+@dataclass(eq=False)
+class _Link:
+    """One TCP connection."""
+
+    peer: str
+    writer: asyncio.StreamWriter
+    scanner: FrameScanner
+    bucket: _TokenBucket
+    connected_at_ms: int
+    device_ids: set[str] = field(default_factory=set)
+    frames: int = 0
+    last_frame_at_ms: int = 0
+    quarantine_minute: int = 0
+    quarantine_in_minute: int = 0
+    close_reason: str = "closed by the device"
+
+    def send(self, frames: tuple[bytes, ...] | list[bytes]) -> None:
+        for frame in frames:
+            self.writer.write(frame)
+
+
+@dataclass(slots=True)
+class _ActiveCommand:
+    """An outbound request in flight on a link."""
+
+    command_id: int | None
+    mn: str
+    request_id: str
+    command_code: int
+    frame: bytes
+    state: CommandState = CommandState.SENT
+    attempts: int = 1
+    data_frames: int = 0
+    timer: asyncio.TimerHandle | None = None
+    results: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A frame waiting for its commit before its answers go out."""
+
+    future: asyncio.Future[None] | None
+    answers: tuple[bytes, ...]
+    after: Callable[[], None] | None = None
+
+
+class Hj212Server:
+    """The asyncio HJ 212 server of one ecogov process.
+
+    Parameters
+    ----------
+    engine : Engine
+        The ecogov database, migrated to head.
+    options : ServerOptions
+    clock : callable
+        Seconds since the epoch (``time.time``); tests pass their own.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        options: ServerOptions | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.options = options or ServerOptions()
+        self.statistics = ServerStatistics()
+        self._engine = engine
+        self._sessions = session_factory(engine)
+        self._clock = clock
+        self._writer = GroupCommitWriter(engine)
+        self._server: asyncio.Server | None = None
+        self.directory = DeviceDirectory(
+            engine, refresh_seconds=self.options.directory_refresh_seconds, clock=clock
+        )
+        self.pipeline = FramePipeline(
+            self.directory,
+            clock=clock,
+            acknowledge_when_flag_absent=self.options.acknowledge_when_flag_absent,
+        )
+        self._links: set[_Link] = set()
+        self._by_device: dict[str, _Link] = {}
+        self._commands: dict[tuple[str, str], _ActiveCommand] = {}
+        self._background: list[asyncio.Task[None]] = []
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load the device registry, start the writer and listen."""
+        loop = asyncio.get_running_loop()
+        await self.directory.load()
+        self._writer.start(loop)
+        self._server = await asyncio.start_server(
+            self._handle, self.options.host, self.options.port, limit=2**16, backlog=1024
+        )
+        self._background = [
+            asyncio.create_task(self.directory.keep_fresh(), name="ecogov-ingest-directory"),
+            asyncio.create_task(self._poll_commands(), name="ecogov-ingest-commands"),
+        ]
+        log.info(
+            "HJ 212 server listening on %s:%d (%d devices)", self.options.host, self.port, len(self.directory)
+        )
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful with ``port=0``)."""
+        assert self._server is not None, "start() the server first"
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    @property
+    def writer(self) -> GroupCommitWriter:
+        """The group-commit writer (shared with MQTT intake in the same process)."""
+        return self._writer
+
+    def online_devices(self) -> set[str]:
+        """MNs with a live link."""
+        return set(self._by_device)
+
+    async def serve_forever(self) -> None:
+        """Run until cancelled, then stop cleanly."""
+        await self.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+
+    async def stop(self) -> None:
+        """Stop listening, close every link, write what is queued."""
+        for task in self._background:
+            task.cancel()
+        for task in self._background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._server is not None:
+            self._server.close()
+        for link in list(self._links):
+            link.close_reason = "server stopping"
+            link.writer.close()
+        for command in self._commands.values():
+            if command.timer is not None:
+                command.timer.cancel()
+        if self._server is not None:
+            await self._server.wait_closed()
+        await asyncio.to_thread(self._writer.stop)
+
+    # -- connections --------------------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer_address = writer.get_extra_info("peername")
+        peer = (
+            f"{peer_address[0]}:{peer_address[1]}" if isinstance(peer_address, tuple) else str(peer_address)
+        )
+        if len(self._links) >= self.options.maximum_connections:
+            self.statistics.refused_connections += 1
+            log.warning("connection from %s refused: %d links open", peer, len(self._links))
+            writer.close()
+            return
+        now_ms = self._now_ms()
+        link = _Link(
+            peer=peer,
+            writer=writer,
+            scanner=FrameScanner(),
+            bucket=_TokenBucket(self.options.device_rate, self.options.device_burst, self._clock),
+            connected_at_ms=now_ms,
+        )
+        self._links.add(link)
+        self.statistics.connections += 1
+        try:
+            await self._read_loop(reader, link)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            link.close_reason = "connection reset"
+        finally:
+            for discarded in link.scanner.close():
+                self._on_discarded(link, discarded)
+            self._links.discard(link)
+            self._close_link(link)
+
+    async def _read_loop(self, reader: asyncio.StreamReader, link: _Link) -> None:
+        while True:
+            try:
+                data = await asyncio.wait_for(reader.read(65536), self.options.idle_timeout_seconds)
+            except TimeoutError:
+                link.close_reason = "idle timeout"
+                return
+            if not data:
+                return
+            pending: list[_Pending] = []
+            frames = 0
+            for item in link.scanner.feed(data):
+                if isinstance(item, Discarded):
+                    self._on_discarded(link, item)
+                    continue
+                frames += 1
+                outcome = await self._on_frame(link, item)
+                if outcome is not None:
+                    pending.append(outcome)
+            await self._answer(link, pending)
+            if link.writer.is_closing():
+                return
+            delay = link.bucket.delay_for(frames)
+            if delay > 0:
+                await asyncio.sleep(delay)
+
+    async def _answer(self, link: _Link, pending: list[_Pending]) -> None:
+        """Send each frame's answers once its commit is done, in arrival order."""
+        for entry in pending:
+            if entry.future is not None:
+                try:
+                    await entry.future
+                except Exception:
+                    self.statistics.write_failures += 1
+                    continue  # not stored, so not answered: the logger retransmits
+            if entry.answers and not link.writer.is_closing():
+                link.send(entry.answers)
+                self.statistics.answers += len(entry.answers)
+            if entry.after is not None:
+                entry.after()
+        if not link.writer.is_closing():
+            with contextlib.suppress(ConnectionError):
+                await link.writer.drain()
+
+    def _close_link(self, link: _Link) -> None:
+        now_ms = self._now_ms()
+        links = []
+        for mn in link.device_ids:
+            if self._by_device.get(mn) is link:
+                del self._by_device[mn]
+                links.append(
+                    LinkRecord(
+                        mn=mn,
+                        state=LinkState.OFFLINE,
+                        peer=link.peer,
+                        transport=Transport.TCP,
+                        connected_at_ms=link.connected_at_ms,
+                        last_frame_at_ms=link.last_frame_at_ms,
+                        frames=link.frames,
+                        disconnected_at_ms=now_ms,
+                        close_reason=link.close_reason,
+                    )
+                )
+        if links:
+            self._writer.submit_nowait(WorkItem(links=links))
+        if not link.writer.is_closing():
+            link.writer.close()
+        log.info("link %s closed (%s) after %d frames", link.peer, link.close_reason, link.frames)
+
+    # -- frames -------------------------------------------------------------------------------
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    def _on_discarded(self, link: _Link, discarded: Discarded) -> None:
+        if discarded.reason in _NOISE:
+            self.statistics.noise_bytes += discarded.length
+            log.debug("%s: %d bytes of port noise skipped", link.peer, discarded.length)
+            return
+        self._quarantine(
+            link,
+            FrameRecord(
+                received_at_ms=self._now_ms(),
+                transport=Transport.TCP,
+                peer=link.peer,
+                raw=discarded.sample,
+                outcome=FrameOutcome.QUARANTINED,
+                reason=QuarantineReason.TRUNCATED,
+                detail=f"{discarded.reason.value}: {discarded.length} bytes at offset {discarded.offset}",
+            ),
+        )
+
+    def _quarantine(self, link: _Link, record: FrameRecord) -> None:
+        self.statistics.quarantined += 1
+        minute = record.received_at_ms // 60_000
+        if minute != link.quarantine_minute:
+            link.quarantine_minute, link.quarantine_in_minute = minute, 0
+        link.quarantine_in_minute += 1
+        if link.quarantine_in_minute > self.options.quarantine_per_minute:
+            self.statistics.quarantine_not_recorded += 1
+            if link.quarantine_in_minute == self.options.quarantine_per_minute + 1:
+                log.warning(
+                    "%s: more than %d refused frames this minute; counting only",
+                    link.peer,
+                    self.options.quarantine_per_minute,
+                )
+            return
+        log.info("%s: frame quarantined (%s) %s", link.peer, record.reason, record.detail or "")
+        self._writer.submit_nowait(WorkItem(frame=record))
+
+    async def _on_frame(self, link: _Link, frame: Frame) -> _Pending | None:
+        verdict = await self.pipeline.judge(frame, transport=Transport.TCP, peer=link.peer)
+        link.frames += 1
+        link.last_frame_at_ms = verdict.record.received_at_ms
+        self.statistics.frames += 1
+        if verdict.quarantined:
+            self._quarantine(link, verdict.record)
+            return None
+        assert verdict.packet is not None
+        self._attach(link, verdict.packet.device_id, verdict.record.received_at_ms)
+        self._track_command(verdict.packet)
+        self.statistics.stored += 1
+        item = WorkItem(
+            frame=verdict.record, values=verdict.values, received_at=verdict.record.received_at_ms // 1000
+        )
+        return _Pending(self._writer.submit(item), verdict.answers)
+
+    def _attach(self, link: _Link, mn: str, now_ms: int) -> None:
+        """Bind ``mn`` to ``link``, closing the MN's older link (reference R8)."""
+        if mn in link.device_ids and self._by_device.get(mn) is link:
+            return
+        previous = self._by_device.get(mn)
+        if previous is not None and previous is not link:
+            previous.close_reason = f"replaced by a new connection from {link.peer}"
+            previous.device_ids.discard(mn)
+            previous.writer.close()
+            self.statistics.replaced_sessions += 1
+        link.device_ids.add(mn)
+        self._by_device[mn] = link
+        self._writer.submit_nowait(
+            WorkItem(
+                links=[
+                    LinkRecord(
+                        mn=mn,
+                        state=LinkState.ONLINE,
+                        peer=link.peer,
+                        transport=Transport.TCP,
+                        connected_at_ms=link.connected_at_ms,
+                        last_frame_at_ms=now_ms,
+                        frames=link.frames,
+                    )
+                ]
+            )
+        )
+        if self.options.time_sync_on_connect:
+            self._send_command(link, mn, None, CommandCode.SET_DEVICE_TIME, {})
+
+    # -- outbound commands --------------------------------------------------------------------
+
+    async def _poll_commands(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.command_poll_seconds)
+            if not self._by_device:
+                continue
+            try:
+                queued = await asyncio.to_thread(self._read_queued_commands)
+            except Exception:
+                log.exception("reading queued commands failed")
+                continue
+            for row in queued:
+                link = self._by_device.get(row.mn)
+                if link is not None and row.id not in self._sent_command_ids():
+                    self._send_command(link, row.mn, row.id, row.command_code, row.parameters or {})
+
+    def _sent_command_ids(self) -> set[int]:
+        return {command.command_id for command in self._commands.values() if command.command_id is not None}
+
+    def _read_queued_commands(self) -> list[DeviceCommand]:
+        with self._sessions() as session:
+            return list(
+                session.scalars(select(DeviceCommand).where(DeviceCommand.state == CommandState.QUEUED))
+            )
+
+    def _send_command(
+        self, link: _Link, mn: str, command_id: int | None, command_code: int, parameters: dict[str, object]
+    ) -> None:
+        profile = self.directory.cached(mn)
+        now = self._clock()
+        request_id = make_request_id(datetime.fromtimestamp(now, BEIJING_TIME))
+        while (mn, request_id) in self._commands:
+            now += 0.001
+            request_id = make_request_id(datetime.fromtimestamp(now, BEIJING_TIME))
+        if profile is None:
+            return
+        address = DeviceAddress(mn, profile.password, profile.medium.system_code, profile.dialect)
+        try:
+            frame = build_frame(
+                command_code, address, request_id, parameters, datetime.fromtimestamp(now, BEIJING_TIME)
+            )
+        except CommandError as error:
+            if command_id is not None:
+                self._update_command(command_id, state=CommandState.FAILED, detail=str(error), finished=True)
+            return
+        command = _ActiveCommand(command_id, mn, request_id, command_code, frame)
+        self._commands[(mn, request_id)] = command
+        link.send([frame])
+        if command_id is not None:
+            self._update_command(
+                command_id,
+                state=CommandState.SENT,
+                request_id=request_id,
+                attempts=1,
+                sent_at_ms=self._now_ms(),
+            )
+        self._arm(command, self.options.answer_timeout_seconds)
+
+    def _arm(self, command: _ActiveCommand, seconds: float) -> None:
+        if command.timer is not None:
+            command.timer.cancel()
+        command.timer = asyncio.get_running_loop().call_later(seconds, self._on_command_timeout, command)
+
+    def _on_command_timeout(self, command: _ActiveCommand) -> None:
+        if command.state is CommandState.SENT and command.attempts <= self.options.retries:
+            link = self._by_device.get(command.mn)
+            if link is not None and not link.writer.is_closing():
+                command.state = next_state(command.state, CommandEvent.ANSWER_TIMEOUT)
+                command.attempts += 1
+                link.send([command.frame])
+                if command.command_id is not None:
+                    self._update_command(command.command_id, attempts=command.attempts)
+                self._arm(command, self.options.answer_timeout_seconds)
+                return
+        event = (
+            CommandEvent.RETRIES_EXHAUSTED
+            if command.state is CommandState.SENT
+            else CommandEvent.EXECUTION_TIMEOUT
+        )
+        self._finish(command, next_state(command.state, event), "no answer from the device")
+
+    def _finish(self, command: _ActiveCommand, state: CommandState, detail: str | None) -> None:
+        command.state = state
+        if command.timer is not None:
+            command.timer.cancel()
+        self._commands.pop((command.mn, command.request_id), None)
+        log.info(
+            "command CN=%d to MN=%s (QN %s): %s",
+            command.command_code,
+            command.mn,
+            command.request_id,
+            state.value,
+        )
+        if command.command_id is not None:
+            self._update_command(
+                command.command_id, state=state, detail=detail, finished=True, data_frames=command.data_frames
+            )
+
+    def _update_command(self, command_id: int, *, finished: bool = False, **values: object) -> None:
+        if finished:
+            values["finished_at_ms"] = self._now_ms()
+        state = values.get("state")
+        if isinstance(state, CommandState):
+            values["state"] = state.value
+        self._writer.submit_nowait(WorkItem(commands=[CommandUpdate(command_id, dict(values))]))
+
+    def _track_command(self, packet: Packet) -> None:
+        """Move the request whose QN ``packet`` carries (9011, 9012, 9013 or a data upload)."""
+        if packet.request_id is None:
+            return
+        command = self._commands.get((packet.device_id, packet.request_id))
+        if command is None:
+            return
+        fields = packet.parameters.fields
+        code = packet.command_code
+        try:
+            if code == CommandCode.REQUEST_ANSWER:
+                answer = _int_or_none(fields.get("QnRtn"))
+                state = next_state(command.state, event_for_request_answer(answer))
+                command.state = state
+                if command.command_id is not None:
+                    self._update_command(command.command_id, state=state, answer_code=answer)
+                if state is CommandState.REFUSED:
+                    self._finish(command, state, f"QnRtn={answer}")
+                else:
+                    self._arm(command, self.options.execution_timeout_seconds)
+            elif code == CommandCode.EXECUTION_RESULT:
+                result = _int_or_none(fields.get("ExeRtn"))
+                state = next_state(command.state, event_for_execution_result(result))
+                if command.command_id is not None:
+                    self._update_command(command.command_id, result_code=result)
+                detail = "; ".join(f"{key}={value}" for key, value in command.results.items()) or None
+                self._finish(command, state, detail)
+            elif code == CommandCode.NOTIFICATION_ANSWER and command.command_code in NOTIFICATION_COMMANDS:
+                self._finish(command, next_state(command.state, CommandEvent.NOTIFICATION_ANSWERED), None)
+            elif code not in (CommandCode.NOTIFICATION_ANSWER, CommandCode.DATA_ANSWER):
+                command.state = next_state(command.state, CommandEvent.DATA)
+                command.data_frames += 1
+                command.results.update({k: v for k, v in fields.items() if k not in ("DataTime",)})
+                self._arm(command, self.options.execution_timeout_seconds)
+        except CommandTransitionError as error:
+            log.warning("MN=%s QN=%s: %s", packet.device_id, packet.request_id, error)
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,378 @@
+"""Group commit: one writer thread turns many packets into one durable transaction.
+
+The asyncio side submits a :class:`WorkItem` per frame and awaits its future; the writer
+thread takes everything queued, writes it in one transaction and commits, and only then
+settles the futures — so the server sends a 9014 only for what is on disk (HJ 212 reference
+§19 item 6: answer only after the packet is durably stored). Under load the batches grow by
+themselves while the previous commit runs; when idle a lone packet is committed at once.
+
+One writer per process is also what SQLite wants (a single writer, readers in parallel under
+WAL). On SQLite the writer's connection runs with ``synchronous=FULL``, so a committed batch
+survives a power cut as well as a killed process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ecogov.ingest.decode import StoredValue
+from ecogov.ingest.models import (
+    DeviceCommand,
+    DeviceLink,
+    FrameOutcome,
+    IngestFrame,
+    LinkState,
+    QuarantineReason,
+    Transport,
+)
+from ecogov.monitoring.models import Series
+from ecogov.monitoring.store import MeasurementRow, SeriesKey, write_measurements
+from ecogov.registry import catalogue
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAXIMUM_BATCH: Final = 4000
+"""Most work items in one transaction (bounds the latency of the batch after a burst)."""
+
+
+@dataclass(slots=True)
+class FrameRecord:
+    """One row of ``ingest_frame`` (see :class:`~ecogov.ingest.models.IngestFrame`)."""
+
+    received_at_ms: int
+    transport: Transport
+    peer: str
+    raw: bytes
+    outcome: FrameOutcome
+    mn: str | None = None
+    command_code: int | None = None
+    request_id: str | None = None
+    data_time: int | None = None
+    crc_status: str | None = None
+    reason: QuarantineReason | None = None
+    detail: str | None = None
+    value_count: int = 0
+
+
+@dataclass(slots=True)
+class LinkRecord:
+    """The new state of a device link (upserted on ``device_link.mn``)."""
+
+    mn: str
+    state: LinkState
+    peer: str
+    transport: Transport
+    connected_at_ms: int
+    last_frame_at_ms: int
+    frames: int
+    disconnected_at_ms: int | None = None
+    close_reason: str | None = None
+
+
+@dataclass(slots=True)
+class CommandUpdate:
+    """New column values for one ``device_command`` row."""
+
+    command_id: int
+    values: dict[str, Any]
+
+
+@dataclass(slots=True)
+class WorkItem:
+    """What one frame (or one session event) asks the writer to make durable."""
+
+    frame: FrameRecord | None = None
+    values: Sequence[StoredValue] = ()
+    links: Sequence[LinkRecord] = ()
+    commands: Sequence[CommandUpdate] = ()
+    received_at: int = 0
+    """Arrival time of the values (UTC epoch s), stored with each measurement."""
+
+
+@dataclass(slots=True)
+class _Queued:
+    item: WorkItem
+    future: asyncio.Future[None] | None
+
+
+_STOP: Final = object()
+
+
+@dataclass(slots=True)
+class WriterStatistics:
+    """Counters of the writer, read by the benchmark and the logs."""
+
+    batches: int = 0
+    items: int = 0
+    values: int = 0
+    failures: int = 0
+    largest_batch: int = 0
+    batch_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=10_000))
+    """Sizes of the latest batches (bounded)."""
+
+
+class GroupCommitWriter:
+    """The single writer thread of an ingest process.
+
+    Parameters
+    ----------
+    engine : Engine
+        The ecogov database (migrated to head).
+    maximum_batch : int
+        Most items per transaction.
+    """
+
+    def __init__(self, engine: Engine, *, maximum_batch: int = DEFAULT_MAXIMUM_BATCH) -> None:
+        self._engine = engine
+        self._maximum_batch = maximum_batch
+        self._queue: queue.SimpleQueue[_Queued | object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._series_ids: dict[tuple[str, int, str, str, str], int] = {}
+        self.statistics = WriterStatistics()
+        self.broken: Exception | None = None
+        """Set when the writer thread lost its database; nothing more is accepted."""
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start the writer thread; futures are settled on ``loop``."""
+        self._loop = loop
+        self._thread = threading.Thread(target=self._run, name="ecogov-ingest-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Write what is queued, then stop the thread (blocks until it has)."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        self._thread.join()
+        self._thread = None
+
+    def submit(self, item: WorkItem) -> asyncio.Future[None]:
+        """Queue ``item``; the returned future resolves once it is committed (or fails)."""
+        assert self._loop is not None, "start() the writer first"
+        future: asyncio.Future[None] = self._loop.create_future()
+        if self.broken is not None:
+            future.set_exception(self.broken)
+            return future
+        self._queue.put(_Queued(item, future))
+        return future
+
+    def submit_nowait(self, item: WorkItem) -> None:
+        """Queue ``item`` without waiting for it (session events, counters)."""
+        self._queue.put(_Queued(item, None))
+
+    # -- writer thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            with self._engine.connect() as connection:
+                if connection.dialect.name == "sqlite":
+                    # Outside any transaction (SQLite refuses to change it inside one).
+                    connection.connection.driver_connection.execute("PRAGMA synchronous=FULL")  # type: ignore[union-attr]
+                self._load_series(connection)
+                self._loop_over_queue(connection)
+        except Exception as error:  # the database is gone: fail whatever waits, accept nothing more
+            log.exception("ingest writer stopped")
+            self.broken = error
+            while True:
+                try:
+                    entry = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(entry, _Queued):
+                    self._settle([entry], error)
+
+    def _loop_over_queue(self, connection: Connection) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            batch = [first]
+            while len(batch) < self._maximum_batch:
+                try:
+                    following = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if following is _STOP:
+                    stopping = True
+                    break
+                batch.append(following)
+            self._write_batch(connection, [entry for entry in batch if isinstance(entry, _Queued)])
+
+    def _write_batch(self, connection: Connection, batch: list[_Queued]) -> None:
+        error = self._try_write(connection, [entry.item for entry in batch])
+        if error is None:
+            self._settle(batch, None)
+            return
+        if len(batch) == 1:
+            self._settle(batch, error)
+            return
+        # One bad item must not keep a whole batch unanswered: write them one by one.
+        for entry in batch:
+            self._settle([entry], self._try_write(connection, [entry.item]))
+
+    def _try_write(self, connection: Connection, items: list[WorkItem]) -> Exception | None:
+        try:
+            with connection.begin():
+                self._write(connection, items)
+        except Exception as exc:  # the error reaches every waiting packet, which then gets no answer
+            self.statistics.failures += 1
+            log.exception("ingest writer: %d items were not stored", len(items))
+            self._series_ids.clear()
+            try:
+                self._load_series(connection)
+            except Exception:
+                log.exception("ingest writer: reloading the series index failed")
+            return exc
+        statistics = self.statistics
+        statistics.batches += 1
+        statistics.items += len(items)
+        statistics.largest_batch = max(statistics.largest_batch, len(items))
+        statistics.batch_sizes.append(len(items))
+        return None
+
+    def _settle(self, batch: list[_Queued], error: Exception | None) -> None:
+        futures = [entry.future for entry in batch if entry.future is not None]
+        if futures and self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(_settle, futures, error)
+
+    def _write(self, connection: Connection, items: list[WorkItem]) -> None:
+        frames = [item.frame for item in items if item.frame is not None]
+        if frames:
+            connection.execute(
+                insert(IngestFrame),
+                [
+                    {
+                        "received_at_ms": frame.received_at_ms,
+                        "transport": frame.transport.value,
+                        "peer": frame.peer,
+                        "mn": frame.mn,
+                        "command_code": frame.command_code,
+                        "request_id": frame.request_id,
+                        "data_time": frame.data_time,
+                        "crc_status": frame.crc_status,
+                        "outcome": frame.outcome.value,
+                        "reason": frame.reason.value if frame.reason is not None else None,
+                        "detail": frame.detail,
+                        "value_count": frame.value_count,
+                        "raw": frame.raw,
+                    }
+                    for frame in frames
+                ],
+            )
+        rows: dict[tuple[int, int], MeasurementRow] = {}
+        for item in items:
+            for key, time, value, flag in item.values:
+                series_id = self._series_id(connection, key)
+                rows[(series_id, time)] = (series_id, time, value, flag, item.received_at)
+        if rows:
+            write_measurements(connection, list(rows.values()))
+            self.statistics.values += len(rows)
+        links: dict[str, LinkRecord] = {}
+        for item in items:
+            for link in item.links:
+                links[link.mn] = link
+        for link in links.values():
+            self._upsert_link(connection, link)
+        for item in items:
+            for command in item.commands:
+                connection.execute(
+                    update(DeviceCommand)
+                    .where(DeviceCommand.id == command.command_id)
+                    .values(**command.values)
+                )
+
+    def _load_series(self, connection: Connection) -> None:
+        with connection.begin():
+            rows = connection.execute(
+                select(
+                    Series.id,
+                    Series.source_type,
+                    Series.source_id,
+                    Series.parameter_code,
+                    Series.interval,
+                    Series.statistic,
+                )
+            ).all()
+        self._series_ids = {
+            (str(source_type), source_id, code, str(interval), str(statistic)): series_id
+            for series_id, source_type, source_id, code, interval, statistic in rows
+        }
+
+    def _series_id(self, connection: Connection, key: SeriesKey) -> int:
+        index_key = (
+            key.source_type.value,
+            key.source_id,
+            key.parameter_code,
+            key.interval.value,
+            key.statistic.value,
+        )
+        found = self._series_ids.get(index_key)
+        if found is not None:
+            return found
+        values = {
+            "source_type": key.source_type.value,
+            "source_id": key.source_id,
+            "medium": key.medium.value,
+            "parameter_code": key.parameter_code,
+            "interval": key.interval.value,
+            "statistic": key.statistic.value,
+            "unit": catalogue.lookup(key.medium, key.parameter_code).canonical_unit,
+        }
+        dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(dialect_insert(Series).values(**values).on_conflict_do_nothing())
+        series_id = connection.execute(
+            select(Series.id).where(
+                Series.source_type == key.source_type,
+                Series.source_id == key.source_id,
+                Series.parameter_code == key.parameter_code,
+                Series.interval == key.interval,
+                Series.statistic == key.statistic,
+            )
+        ).scalar_one()
+        self._series_ids[index_key] = series_id
+        return series_id
+
+    @staticmethod
+    def _upsert_link(connection: Connection, link: LinkRecord) -> None:
+        values = {
+            "mn": link.mn,
+            "state": link.state.value,
+            "peer": link.peer,
+            "transport": link.transport.value,
+            "connected_at_ms": link.connected_at_ms,
+            "last_frame_at_ms": link.last_frame_at_ms,
+            "disconnected_at_ms": link.disconnected_at_ms,
+            "close_reason": link.close_reason,
+            "frames": link.frames,
+        }
+        dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        statement = dialect_insert(DeviceLink).values(**values)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["mn"],
+                set_={name: statement.excluded[name] for name in values if name != "mn"},
+            )
+        )
+
+
+def _settle(futures: list[asyncio.Future[None]], error: Exception | None) -> None:
+    for future in futures:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)

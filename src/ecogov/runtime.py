@@ -1,0 +1,116 @@
+"""One ecogov process: the web workspace and API, the HJ 212 server and the background work.
+
+``ecogov serve`` and ``ecogov demo`` run :func:`run_platform`, which starts in one asyncio
+loop the HTTP server (uvicorn), the HJ 212 receiving server, the MQTT intake when a broker is
+configured, the background jobs other domains register (see :data:`BACKGROUND_JOBS`) and, for
+the demo, a fleet of virtual data loggers so that data visibly streams in. Ctrl-C stops all
+of them; the ingest writer commits what it holds before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+log = logging.getLogger(__name__)
+
+BackgroundJob = Callable[[Engine], Coroutine[Any, Any, None]]
+"""A coroutine function run for the life of the process (scheduler loops and the like)."""
+
+BACKGROUND_JOBS: list[BackgroundJob] = []
+"""Jobs started by :func:`run_platform` with ``background=True``; domains append theirs."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformOptions:
+    """What one ecogov process runs.
+
+    Attributes
+    ----------
+    http_host, http_port : str, int
+        The web workspace and the API.
+    hj212_host, hj212_port : str, int or None
+        The HJ 212 server; ``hj212_port=None`` runs no HJ 212 server.
+    mqtt_host, mqtt_port : str or None, int
+        The MQTT broker to read sensor frames from; ``None`` runs no MQTT intake.
+    simulated_loggers : int
+        Virtual data loggers (the registry's active devices) streaming real-time data to the
+        HJ 212 server; 0 for none.
+    simulation_period_seconds : float
+        Period of each virtual logger's real-time uploads.
+    background : bool
+        Start the registered background jobs.
+    """
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    hj212_host: str = "0.0.0.0"
+    hj212_port: int | None = 9212
+    mqtt_host: str | None = None
+    mqtt_port: int = 1883
+    simulated_loggers: int = 0
+    simulation_period_seconds: float = 30.0
+    background: bool = True
+
+
+async def run_platform(engine: Engine, options: PlatformOptions) -> None:
+    """Run the services of ``options`` until cancelled or until the HTTP server stops."""
+    import uvicorn
+
+    from ecogov.api.app import create_app
+    from ecogov.ingest.server import Hj212Server, ServerOptions
+
+    tasks: list[asyncio.Task[None]] = []
+    hj212: Hj212Server | None = None
+    if options.hj212_port is not None:
+        hj212 = Hj212Server(engine, ServerOptions(host=options.hj212_host, port=options.hj212_port))
+        await hj212.start()
+    if options.mqtt_host is not None:
+        from ecogov.ingest.mqtt import MqttIntake
+
+        intake = MqttIntake(engine, host=options.mqtt_host, port=options.mqtt_port)
+        tasks.append(asyncio.create_task(intake.run(), name="ecogov-mqtt"))
+    if options.background:
+        tasks.extend(
+            asyncio.create_task(job(engine), name=getattr(job, "__name__", "job")) for job in BACKGROUND_JOBS
+        )
+    if options.simulated_loggers and hj212 is not None:
+        tasks.append(
+            asyncio.create_task(
+                _simulate(engine, hj212.port, options.simulated_loggers, options.simulation_period_seconds),
+                name="ecogov-simulator",
+            )
+        )
+    config = uvicorn.Config(
+        create_app(engine), host=options.http_host, port=options.http_port, log_level="info", lifespan="on"
+    )
+    http = uvicorn.Server(config)
+    try:
+        await http.serve()
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if hj212 is not None:
+            await hj212.stop()
+
+
+async def _simulate(engine: Engine, port: int, count: int, period_seconds: float) -> None:
+    from ecogov.db.engine import session_factory
+    from ecogov.ingest.simulate import LoggerSpec, registered_specs, run_fleet
+
+    def specs() -> list[LoggerSpec]:
+        with session_factory(engine)() as session:
+            return list(registered_specs(session, count))
+
+    loggers = await asyncio.to_thread(specs)
+    log.info("simulating %d data loggers, real-time data every %.0f s", len(loggers), period_seconds)
+    await run_fleet(loggers, "127.0.0.1", port, period_seconds=period_seconds)

@@ -1,0 +1,380 @@
+"""The HJ 212 server over real loopback TCP, on SQLite and PostgreSQL.
+
+Expected answers follow HJ 212-2017 §6.5 and Appendix C (9014 echoes the QN with ST=91 and
+Flag=4 for a 2017 device); stored values are the uploaded ones in the catalogue's canonical
+unit, at DataTime converted from Beijing time to UTC epoch seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, select
+from tests.ingest.hj212_peers import (
+    DATA_TIME,
+    OUTLET_MN,
+    STATION_MN,
+    RawLogger,
+    frames,
+    hourly_upload,
+    register_city,
+    running_server,
+    stored_values,
+)
+
+from ecogov.db.engine import session_factory
+from ecogov.ingest.models import DeviceLink, FrameOutcome, LinkState, QuarantineReason
+from ecogov.protocols.hj212 import (
+    BEIJING_TIME,
+    CommandCode,
+    DeviceAddress,
+    Dialect,
+    build_execution_result,
+    build_request_answer,
+    build_time_calibration_request,
+    build_upload,
+    crc16_modbus,
+    format_crc,
+)
+
+# 2026-11-20 10:00 Beijing time = 02:00 UTC = 1 795 140 000 s since the epoch:
+# 20 777 days × 86 400 s + 2 h × 3600 s, where 20 777 = 56 × 365 + 14 leap days (1972–2024)
+# + 323 days from 1 January to 20 November 2026.
+DATA_TIME_EPOCH = 1_795_140_000
+
+
+def test_data_time_epoch_constant() -> None:
+    assert int(DATA_TIME.timestamp()) == DATA_TIME_EPOCH
+
+
+def _run(coroutine: object) -> None:
+    asyncio.run(coroutine)  # type: ignore[arg-type]
+
+
+def test_upload_is_stored_before_it_is_acknowledged(engine: Engine) -> None:
+    city = register_city(engine)
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(hourly_upload(city.station))
+            (answer,) = await logger.receive()
+            # The 9014 arrives only after the commit: the rows are readable now.
+            with session_factory(engine)() as session:
+                values = stored_values(session, "a34004")
+            assert answer.command_code == CommandCode.DATA_ANSWER
+            assert answer.request_id == "20261120100000001"
+            assert answer.system_code == "91"
+            assert answer.flag == 4
+            assert answer.device_id == STATION_MN
+            assert values == [
+                ("hour", "avg", DATA_TIME_EPOCH, 35.0, "N"),
+                ("hour", "max", DATA_TIME_EPOCH, 50.0, "N"),
+                ("hour", "min", DATA_TIME_EPOCH, 20.0, "N"),
+            ]
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        (frame,) = frames(session)
+        assert frame.outcome == FrameOutcome.STORED
+        assert frame.crc_status == "valid"
+        assert frame.mn == STATION_MN
+        assert frame.value_count == 3
+        assert frame.data_time == DATA_TIME_EPOCH
+
+
+def test_retransmission_never_duplicates(engine: Engine) -> None:
+    city = register_city(engine)
+    frame = hourly_upload(city.station)
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(frame)
+            await logger.receive()
+            await logger.send(frame)  # the logger missed the 9014 and sends again
+            await logger.receive()
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        assert len(stored_values(session, "a34004")) == 3
+        assert len(frames(session)) == 2
+
+
+def test_crc_failure_is_quarantined_and_not_answered(engine: Engine) -> None:
+    city = register_city(engine)
+    good = hourly_upload(city.station, "20261120100000002")
+    length = int(good[2:6])
+    bad = good[: 6 + length] + b"0000\r\n"
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(bad)
+            await logger.expect_silence()
+            # The connection stays open: the next good frame is answered.
+            await logger.send(good)
+            (answer,) = await logger.receive()
+            assert answer.request_id == "20261120100000002"
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        quarantined, stored = frames(session)
+        assert quarantined.outcome == FrameOutcome.QUARANTINED
+        assert quarantined.reason == QuarantineReason.CRC_FAILED
+        assert quarantined.raw == bad[:-2]
+        assert "expected" in (quarantined.detail or "")
+        assert stored.outcome == FrameOutcome.STORED
+
+
+def test_modbus_crc_accepted_only_under_its_policy(engine: Engine) -> None:
+    city = register_city(engine, station={"crc_policy": "accept_modbus"})
+    frame = hourly_upload(city.station)
+    length = int(frame[2:6])
+    modbus = frame[: 6 + length] + format_crc(crc16_modbus(frame[6 : 6 + length])).encode() + b"\r\n"
+    outlet_frame = hourly_upload(city.outlet, values={"w01018": {"Avg": 40.0}})
+    outlet_modbus = (
+        outlet_frame[: 6 + int(outlet_frame[2:6])]
+        + format_crc(crc16_modbus(outlet_frame[6 : 6 + int(outlet_frame[2:6])])).encode()
+        + b"\r\n"
+    )
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(modbus)
+            await logger.receive()
+            await logger.send(outlet_modbus)  # the outlet's logger is registered strict
+            await logger.expect_silence()
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        station_frame, outlet = frames(session)
+        assert station_frame.crc_status == "modbus"
+        assert outlet.reason == QuarantineReason.CRC_FAILED
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        (DeviceAddress("UNREGISTERED0000000000001", "123456", "22"), QuarantineReason.UNKNOWN_DEVICE),
+        (DeviceAddress(STATION_MN, "654321", "22"), QuarantineReason.WRONG_PASSWORD),
+    ],
+)
+def test_unknown_device_and_wrong_password_are_quarantined(
+    engine: Engine, address: DeviceAddress, reason: QuarantineReason
+) -> None:
+    register_city(engine)
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(hourly_upload(address))
+            await logger.expect_silence()
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        (frame,) = frames(session)
+        assert frame.reason == reason
+        assert stored_values(session, "a34004") == []
+
+
+def test_inactive_device_is_quarantined(engine: Engine) -> None:
+    city = register_city(engine, station={"active": False})
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(hourly_upload(city.station))
+            await logger.expect_silence()
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        assert frames(session)[0].reason == QuarantineReason.INACTIVE_DEVICE
+
+
+def test_time_calibration_request_gets_9013_then_1012(engine: Engine) -> None:
+    city = register_city(engine)
+    clock = datetime(2026, 11, 20, 10, 30, 15, tzinfo=BEIJING_TIME).timestamp()
+
+    async def scenario() -> None:
+        async with running_server(engine, clock=lambda: clock) as server:  # the time the 1012 carries
+            logger = await RawLogger.open(server.port)
+            await logger.send(build_time_calibration_request(city.station, "20261120103015000"))
+            notification_answer, set_time = await logger.receive(2)
+            assert notification_answer.command_code == CommandCode.NOTIFICATION_ANSWER
+            assert notification_answer.request_id == "20261120103015000"
+            assert set_time.command_code == CommandCode.SET_DEVICE_TIME
+            assert set_time.parameters.fields["SystemTime"] == "20261120103015"
+            await logger.close()
+
+    _run(scenario())
+
+
+def test_answers_from_the_device_are_never_answered(engine: Engine) -> None:
+    city = register_city(engine)
+    request = hourly_upload(city.station)
+
+    async def scenario() -> None:
+        from ecogov.protocols.hj212 import parse
+
+        packet = parse(request)
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(build_request_answer(packet) + build_execution_result(packet))
+            await logger.expect_silence()
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        assert [frame.outcome for frame in frames(session)] == [FrameOutcome.ACCEPTED] * 2
+
+
+def test_port_noise_is_skipped_without_closing(engine: Engine) -> None:
+    city = register_city(engine)
+    modbus_probe = bytes.fromhex("000100000006010300000001")
+    health_check = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(modbus_probe + health_check)
+            await logger.send(hourly_upload(city.station))
+            (answer,) = await logger.receive()
+            assert answer.command_code == CommandCode.DATA_ANSWER
+            assert server.statistics.noise_bytes == len(modbus_probe) + len(health_check)
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        assert len(frames(session)) == 1  # noise is counted, not archived
+
+
+def test_split_and_coalesced_frames_are_all_answered(engine: Engine) -> None:
+    city = register_city(engine)
+    uploads = [
+        hourly_upload(city.station, f"2026112010000000{index}", data_time=DATA_TIME.replace(hour=index))
+        for index in range(1, 5)
+    ]
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            for byte in uploads[0]:  # one byte at a time
+                await logger.send(bytes([byte]))
+            await logger.send(b"".join(uploads[1:]))  # three frames in one write
+            answers = await logger.receive(4)
+            assert [answer.request_id for answer in answers] == [f"2026112010000000{i}" for i in range(1, 5)]
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        assert len(stored_values(session, "a34004")) == 12
+
+
+def test_a_reconnecting_mn_replaces_its_old_connection(engine: Engine) -> None:
+    city = register_city(engine)
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            old = await RawLogger.open(server.port)
+            await old.send(hourly_upload(city.station, "20261120100000001"))
+            await old.receive()
+            new = await RawLogger.open(server.port)
+            await new.send(hourly_upload(city.station, "20261120100000002"))
+            await new.receive()
+            assert await old.closed_by_platform()
+            assert server.online_devices() == {STATION_MN}
+            assert server.statistics.replaced_sessions == 1
+            await new.close()
+
+    _run(scenario())
+
+
+def test_idle_link_is_closed_and_marked_offline(engine: Engine) -> None:
+    city = register_city(engine)
+
+    async def scenario() -> None:
+        async with running_server(engine, idle_timeout_seconds=0.3) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(hourly_upload(city.station))
+            await logger.receive()
+            assert await logger.closed_by_platform(timeout=3.0)
+            await asyncio.sleep(0.2)
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        link = session.scalars(select(DeviceLink)).one()
+        assert link.state == LinkState.OFFLINE
+        assert link.close_reason == "idle timeout"
+
+
+def test_time_sync_on_connect(engine: Engine) -> None:
+    city = register_city(engine)
+
+    async def scenario() -> None:
+        async with running_server(engine, time_sync_on_connect=True) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(hourly_upload(city.station))
+            first, second = await logger.receive(2)
+            assert {first.command_code, second.command_code} == {
+                CommandCode.DATA_ANSWER,
+                CommandCode.SET_DEVICE_TIME,
+            }
+            await logger.close()
+
+    _run(scenario())
+
+
+def test_device_unit_is_converted_to_the_canonical_unit(engine: Engine) -> None:
+    # CO (a21005) sent in µg/m³ by a logger registered so; ecogov stores mg/m³: 1200 µg/m³ = 1.2 mg/m³.
+    city = register_city(engine, station={"factor_units": {"a21005": "µg/m³"}})
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(hourly_upload(city.station, values={"a21005": {"Avg": 1200}}))
+            await logger.receive()
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        assert stored_values(session, "a21005") == [("hour", "avg", DATA_TIME_EPOCH, pytest.approx(1.2), "N")]
+
+
+def test_legacy_2005_logger_is_understood_and_answered(engine: Engine) -> None:
+    # HJ/T 212-2005: no QN, no Flag, 2005 factor codes (wastewater COD "011" is w01018 in 2017,
+    # HJ 212-2017 Appendix B Table B.2).
+    city = register_city(engine, outlet={"protocol_version": "2005"})
+    legacy = DeviceAddress(OUTLET_MN, "123456", "32", Dialect.HJ212_2005)
+    frame = build_upload(
+        legacy,
+        None,
+        command=CommandCode.HOURLY_DATA,
+        data_time=DATA_TIME,
+        values={"w01018": {"Avg": 42.5, "Flag": "N"}},
+        acknowledge=False,
+    )
+    assert b"011-Avg" in frame and b"Flag=" not in frame.split(b"CP=")[0]
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(frame)
+            (answer,) = await logger.receive()
+            assert answer.command_code == CommandCode.DATA_ANSWER
+            assert answer.flag == 0  # version bits of 2005, A = D = 0
+            await logger.close()
+
+    _run(scenario())
+    assert city.outlet.device_id == OUTLET_MN
+    with session_factory(engine)() as session:
+        assert stored_values(session, "w01018") == [("hour", "avg", DATA_TIME_EPOCH, 42.5, "N")]

@@ -174,7 +174,8 @@ def _require_outlet(session: Session, permit_number: str, outlet_code: str) -> O
     return outlet
 
 
-def _outlet_medium(kind: OutletKind) -> catalogue.Medium:
+def outlet_medium(kind: OutletKind) -> catalogue.Medium:
+    """The medium an outlet of ``kind`` emits into: flue gas for air outlets, else wastewater."""
     return catalogue.Medium.FLUE_GAS if kind is OutletKind.AIR else catalogue.Medium.WASTEWATER
 
 
@@ -234,11 +235,12 @@ PLACE_MEDIUM: dict[SourceType, catalogue.Medium] = {
 """The medium monitored at each kind of place (outlets depend on their kind: air or water)."""
 
 
-def _medium_of_source(session: Session, source_type: SourceType, source_id: int) -> catalogue.Medium:
+def medium_of_source(session: Session, source_type: SourceType, source_id: int) -> catalogue.Medium:
+    """The medium measured at a device's or a series' source."""
     if source_type is SourceType.OUTLET:
         outlet = session.get(Outlet, source_id)
         assert outlet is not None
-        return _outlet_medium(outlet.kind)
+        return outlet_medium(outlet.kind)
     return PLACE_MEDIUM[source_type]
 
 
@@ -311,7 +313,7 @@ def _build_outlet(session: Session, data: schemas.OutletCreate) -> Outlet:
 
 def _build_outlet_limit(session: Session, data: schemas.OutletLimitCreate) -> OutletLimit:
     outlet = _require_outlet(session, data.permit_number, data.outlet_code)
-    parameter = _require_parameter(_outlet_medium(outlet.kind), data.parameter_code)
+    parameter = _require_parameter(outlet_medium(outlet.kind), data.parameter_code)
     try:
         conversion_factor(data.unit, parameter.canonical_unit)
     except UnitError as error:
@@ -344,7 +346,7 @@ def _build_outlet_limit(session: Session, data: schemas.OutletLimitCreate) -> Ou
 def _check_factor_units(
     session: Session, source_type: SourceType, source_id: int, factor_units: Mapping[str, str]
 ) -> None:
-    medium = _medium_of_source(session, source_type, source_id)
+    medium = medium_of_source(session, source_type, source_id)
     for code, unit in factor_units.items():
         parameter = _require_parameter(medium, code)
         try:

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from ecogov.accounts.principal import Principal
 from ecogov.api.deps import current_principal
+from ecogov.api.security import CSRF_COOKIE
 from ecogov.standards.editions import BEIJING
 from ecogov.web.i18n import LANGUAGE_COOKIE, Language, page_language
 from ecogov.web.tables import url_with
@@ -85,6 +86,7 @@ def render(
             "url_with": lambda **changes: url_with(params, **changes),
             "local_time": local_time,
             "number": number,
+            "csrf_token": request.cookies.get(CSRF_COOKIE, ""),
             **context,
         },
         status_code=status_code,

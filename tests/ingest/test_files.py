@@ -16,12 +16,14 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
+from ecogov.accounts.principal import SYSTEM, AccessDeniedError, Principal, Role
 from ecogov.db.engine import session_factory
 from ecogov.ingest import files
-from ecogov.ingest.files import FileImportError, ImportOptions, import_file, to_canonical
+from ecogov.ingest.files import FileImportError, ImportOptions, ImportSummary, import_file, to_canonical
 from ecogov.ingest.layouts import LAYOUTS, HourLabel, normalise_header, split_header
 from ecogov.monitoring.models import Interval, Measurement, Series, Statistic
 from ecogov.registry import catalogue
+from ecogov.registry.models import Enterprise
 from ecogov.registry.service import ImportRejectedError
 from registry.factories import (
     CENTRE,
@@ -45,6 +47,11 @@ POLLUTANTS = {
     "O3": "a05024",
 }
 HOUR = 3600
+
+
+def run_import(engine: Engine, layout: str, path: Path, **options: Any) -> ImportSummary:
+    """:func:`import_file` as the system (the principal of the CLI and of the ingest server)."""
+    return import_file(engine, layout, path, principal=SYSTEM, **options)
 
 
 def epoch(year: int, month: int, day: int, hour: int) -> int:
@@ -141,7 +148,7 @@ def test_unit_conversion_is_exact_for_decimal_factors() -> None:
 
 def test_beijing_fixture_values_equal_the_raw_file(engine: Engine) -> None:
     make_stations(engine, "1011A", "1003A")
-    summary = import_file(engine, "beijing-multisite", BEIJING_FIXTURE, options=ImportOptions(BEIJING_MAP))
+    summary = run_import(engine, "beijing-multisite", BEIJING_FIXTURE, options=ImportOptions(BEIJING_MAP))
 
     raw = raw_beijing()
     expected: dict[tuple[str, str, int], float] = {}
@@ -183,7 +190,7 @@ def test_spring_festival_fireworks_fall_in_the_first_hour_after_midnight(engine:
     # "17282,2015,2,19,1,403,…"), not hour 0 (180). With hour-ending labels that row is the
     # hour 00:00–01:00 of 19 February, which is what the stored period start says.
     make_stations(engine, "1011A", "1003A")
-    import_file(engine, "beijing-multisite", BEIJING_FIXTURE, options=ImportOptions(BEIJING_MAP))
+    run_import(engine, "beijing-multisite", BEIJING_FIXTURE, options=ImportOptions(BEIJING_MAP))
     values = stored(engine)
     dongsi_pm25 = {
         time: value
@@ -199,7 +206,7 @@ def test_spring_festival_fireworks_fall_in_the_first_hour_after_midnight(engine:
 def test_hour_label_start_stores_the_hour_as_written(engine: Engine) -> None:
     make_stations(engine, "1011A", "1003A")
     options = ImportOptions(BEIJING_MAP, hour_label=HourLabel.START)
-    summary = import_file(engine, "beijing-multisite", BEIJING_FIXTURE, options=options)
+    summary = run_import(engine, "beijing-multisite", BEIJING_FIXTURE, options=options)
     assert summary.first_time == epoch(2015, 2, 12, 0)
     assert summary.last_time == epoch(2015, 2, 25, 23)
 
@@ -222,9 +229,9 @@ def test_excel_copy_imports_to_the_same_values(engine: Engine, tmp_path: Path) -
     workbook.save(tmp_path / "beijing.xlsx")
 
     make_stations(engine, "1011A", "1003A")
-    from_csv = import_file(engine, "beijing-multisite", BEIJING_FIXTURE, options=ImportOptions(BEIJING_MAP))
+    from_csv = run_import(engine, "beijing-multisite", BEIJING_FIXTURE, options=ImportOptions(BEIJING_MAP))
     values_from_csv = stored(engine)
-    from_xlsx = import_file(
+    from_xlsx = run_import(
         engine, "beijing-multisite", tmp_path / "beijing.xlsx", options=ImportOptions(BEIJING_MAP)
     )
     assert from_xlsx.values_written == from_csv.values_written
@@ -236,9 +243,9 @@ def test_excel_copy_imports_to_the_same_values(engine: Engine, tmp_path: Path) -
 def test_reimport_changes_nothing_and_a_correction_replaces_the_value(engine: Engine, tmp_path: Path) -> None:
     make_stations(engine, "1011A", "1003A")
     options = ImportOptions(BEIJING_MAP)
-    import_file(engine, "beijing-multisite", BEIJING_FIXTURE, options=options)
+    run_import(engine, "beijing-multisite", BEIJING_FIXTURE, options=options)
     before = stored(engine)
-    again = import_file(engine, "beijing-multisite", BEIJING_FIXTURE, options=options)
+    again = run_import(engine, "beijing-multisite", BEIJING_FIXTURE, options=options)
     assert again.values_written == len(before)
     assert stored(engine) == before
     assert series_count(engine) == 12  # 2 stations × 6 pollutants, none created twice
@@ -248,7 +255,7 @@ def test_reimport_changes_nothing_and_a_correction_replaces_the_value(engine: En
     assert lines[1].startswith("17113,2015,2,12,0,10,21,3,11,400,105,")
     lines[1] = lines[1].replace(",11,400,105,", ",11,500,105,", 1)
     (tmp_path / "corrected.csv").write_text("".join(lines))
-    import_file(engine, "beijing-multisite", tmp_path / "corrected.csv", options=options)
+    run_import(engine, "beijing-multisite", tmp_path / "corrected.csv", options=options)
     after = stored(engine)
     key = ("1011A", "a21005", epoch(2015, 2, 12, 0) - HOUR)
     assert before[key] == (0.4, "N")
@@ -280,13 +287,13 @@ def test_every_bad_row_is_reported_and_nothing_is_written(engine: Engine, tmp_pa
     good = write_csv(
         tmp_path / "good.csv", [["站点编码", "监测时间", "PM2.5"], ["AQ001", "2025-05-01 01:00", "12"]]
     )
-    import_file(engine, "ambient-hourly", good)
+    run_import(engine, "ambient-hourly", good)
     before = stored(engine)
     series_before = series_count(engine)
 
     bad = write_csv(tmp_path / "bad.csv", _ambient_rows())
     with pytest.raises(ImportRejectedError) as refused:
-        import_file(engine, "ambient-hourly", bad)
+        run_import(engine, "ambient-hourly", bad)
     found = [(e.row, e.field, e.value) for e in refused.value.errors]
     assert found == [
         (2, "站点编码", "AQ999"),
@@ -323,7 +330,7 @@ def test_unknown_unit_in_the_header_is_refused_with_the_fix(engine: Engine, tmp_
         tmp_path / "ppm.csv", [["站点编码", "监测时间", "CO(ppm)"], ["AQ001", "2025-06-01 01:00", "1"]]
     )
     with pytest.raises(FileImportError) as refused:
-        import_file(engine, "ambient-hourly", path)
+        run_import(engine, "ambient-hourly", path)
     message = str(refused.value)
     assert "column 'CO(ppm)'" in message
     assert "write one of: mg/m³, ng/m³, µg/m³" in message
@@ -333,23 +340,23 @@ def test_unknown_unit_in_the_header_is_refused_with_the_fix(engine: Engine, tmp_
         tmp_path / "mgl.csv", [["站点编码", "监测时间", "CO(mg/L)"], ["AQ001", "2025-06-01 01:00", "1"]]
     )
     with pytest.raises(FileImportError, match="cannot be converted to CO's unit 'mg/m³'"):
-        import_file(engine, "ambient-hourly", path)
+        run_import(engine, "ambient-hourly", path)
     assert measurement_count(engine) == 0
 
 
 def test_missing_columns_name_the_accepted_spellings(engine: Engine, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "x.csv", [["监测时间", "PM2.5"], ["2025-06-01 01:00", "1"]])
     with pytest.raises(FileImportError, match="needs a source column, headed one of: station_code"):
-        import_file(engine, "ambient-hourly", path)
+        run_import(engine, "ambient-hourly", path)
     path = write_csv(
         tmp_path / "y.csv", [["站点编码", "监测时间", "风力"], ["AQ001", "2025-06-01 01:00", "1"]]
     )
     with pytest.raises(FileImportError, match="no parameter column"):
-        import_file(engine, "ambient-hourly", path)
+        run_import(engine, "ambient-hourly", path)
     with pytest.raises(FileImportError, match=r"unknown suffix '\.txt'"):
-        import_file(engine, "ambient-hourly", tmp_path / "z.txt")
+        run_import(engine, "ambient-hourly", tmp_path / "z.txt")
     with pytest.raises(FileImportError, match="layout='nope' is not known"):
-        import_file(engine, "nope", path)
+        run_import(engine, "nope", path)
 
 
 def test_unit_option_overrides_header_and_layout(engine: Engine, tmp_path: Path) -> None:
@@ -357,7 +364,7 @@ def test_unit_option_overrides_header_and_layout(engine: Engine, tmp_path: Path)
     path = write_csv(
         tmp_path / "co.csv", [["站点编码", "监测时间", "CO"], ["AQ001", "2025-06-01 01:00", "1250"]]
     )
-    summary = import_file(engine, "ambient-hourly", path, options=ImportOptions(units={"一氧化碳": "µg/m³"}))
+    summary = run_import(engine, "ambient-hourly", path, options=ImportOptions(units={"一氧化碳": "µg/m³"}))
     assert summary.units == {"CO": ("µg/m³", 0.001)}
     # period ending 2025-06-01 01:00 Beijing = start 00:00 Beijing; 1250 µg/m³ = 1.25 mg/m³ exactly
     assert stored(engine) == {("AQ001", "a21005", epoch(2025, 6, 1, 0)): (1.25, "N")}
@@ -408,7 +415,7 @@ def test_water_samples_in_gb18030_and_utf8(engine: Engine, tmp_path: Path, encod
     if encoding == "gb18030":
         with pytest.raises(UnicodeDecodeError):  # really not UTF-8
             path.read_bytes().decode("utf-8")
-    summary = import_file(engine, "water-samples", path)
+    summary = run_import(engine, "water-samples", path)
     assert summary.rows_read == 2
     assert summary.values_written == 7 + 4
     assert summary.skipped_empty == 3
@@ -433,11 +440,11 @@ def test_seawater_samples_on_a_coastal_point(engine: Engine, tmp_path: Path) -> 
         ["WS001", "2026-05-13", "8.05", "7.2", "0.31", "0.021", "18"],
     ]
     with pytest.raises(ImportRejectedError) as refused:
-        import_file(engine, "seawater-samples", write_csv(tmp_path / "sea.csv", rows))
+        run_import(engine, "seawater-samples", write_csv(tmp_path / "sea.csv", rows))
     assert [(e.row, e.field, e.value) for e in refused.value.errors] == [(2, "点位编码", "WS001")]
     assert measurement_count(engine) == 0
 
-    summary = import_file(engine, "seawater-samples", write_csv(tmp_path / "sea.csv", rows[:2]))
+    summary = run_import(engine, "seawater-samples", write_csv(tmp_path / "sea.csv", rows[:2]))
     assert summary.per_source == {"ZJ0301": 5}
     midnight = epoch(2026, 5, 13, 0)  # a date without a time of day is 00:00 Beijing time
     # 石油类 18 µg/L = 0.018 mg/L (GB 3097 Table 1 unit)
@@ -467,7 +474,7 @@ def test_self_monitoring_report_converts_units_and_names_bad_rows(engine: Engine
         [chain.permit_number + "DA009", "SO2", "2026-04-02 10:00", "1", "mg/m³", ""],  # row 10
     ]
     with pytest.raises(ImportRejectedError) as refused:
-        import_file(engine, "self-monitoring", write_csv(tmp_path / "bad.csv", rows + bad_rows))
+        run_import(engine, "self-monitoring", write_csv(tmp_path / "bad.csv", rows + bad_rows))
     errors = {(e.row, e.field, e.value): e.message for e in refused.value.errors}
     assert list(errors) == [
         (6, "监测项目", "化学需氧量"),
@@ -480,7 +487,7 @@ def test_self_monitoring_report_converts_units_and_names_bad_rows(engine: Engine
     assert "write one of: mg/m³, ng/m³, µg/m³" in errors[(7, "单位", "ppm")]
     assert measurement_count(engine) == 0
 
-    summary = import_file(engine, "self-monitoring", write_csv(tmp_path / "good.csv", rows))
+    summary = run_import(engine, "self-monitoring", write_csv(tmp_path / "good.csv", rows))
     assert summary.values_written == 4
     assert summary.skipped_empty == 1
     assert summary.per_source == {air: 2, water: 2}
@@ -508,3 +515,56 @@ def test_station_map_file_and_entries(tmp_path: Path) -> None:
         files.parse_source_map(["Dongsi"])
     with pytest.raises(FileImportError, match="give COLUMN=UNIT"):
         files.parse_units(["CO"])
+
+
+# --- who may import --------------------------------------------------------------------------
+
+
+def test_imports_are_scoped_by_principal(engine: Engine, tmp_path: Path) -> None:
+    with session_factory(engine)() as session, session.begin():
+        make_areas(session)
+        create(session, "air-stations", air_station_row("AQ001", area_code=COUNTIES[0]))
+        create(session, "air-stations", air_station_row("AQ002", area_code=COUNTIES[1]))
+        own, other = make_chain(session, 1), make_chain(session, 2)
+        other_id = session.scalar(select(Enterprise.id).where(Enterprise.credit_code == other.credit_code))
+        own_id = session.scalar(select(Enterprise.id).where(Enterprise.credit_code == own.credit_code))
+    ambient = write_csv(
+        tmp_path / "air.csv",
+        [
+            ["站点编码", "监测时间", "PM2.5"],
+            ["AQ001", "2025-06-01 01:00", "10"],
+            ["AQ002", "2025-06-01 01:00", "11"],
+        ],
+    )
+    officer = Principal(Role.COUNTY_OFFICER, 7, "lucheng", county_code=COUNTIES[0])
+    with pytest.raises(ImportRejectedError) as refused:
+        import_file(engine, "ambient-hourly", ambient, principal=officer)
+    (error,) = refused.value.errors
+    assert (error.row, error.field, error.value) == (2, "站点编码", "AQ002")
+    assert error.message == f"lies in county {COUNTIES[1]}; you may import data of county {COUNTIES[0]} only"
+
+    for role in (Role.CITY_ANALYST, Role.ENFORCEMENT_OFFICER, Role.PUBLIC):
+        with pytest.raises(AccessDeniedError, match="may not import monitoring data"):
+            import_file(engine, "ambient-hourly", ambient, principal=Principal(role, 8, "someone"))
+    enterprise = Principal(Role.ENTERPRISE_USER, 9, "plant", enterprise_id=own_id)
+    with pytest.raises(AccessDeniedError, match="self-monitoring reports of their own outlets only"):
+        import_file(engine, "ambient-hourly", ambient, principal=enterprise)
+
+    report = write_csv(
+        tmp_path / "report.csv",
+        [
+            ["排放口编码", "监测项目", "采样时间", "监测值", "单位"],
+            [own.water_outlet, "COD", "2026-04-02 14:00", "36", "mg/L"],
+            [other.water_outlet, "COD", "2026-04-02 14:00", "36", "mg/L"],
+        ],
+    )
+    with pytest.raises(ImportRejectedError) as refused:
+        import_file(engine, "self-monitoring", report, principal=enterprise)
+    assert [(e.row, e.value, e.message) for e in refused.value.errors] == [
+        (2, other.water_outlet, "no outlet of your enterprise with this code")
+    ]
+    assert measurement_count(engine) == 0
+    assert other_id != own_id
+    lines = report.read_text().splitlines()
+    report.write_text("\n".join(lines[:2]) + "\n")
+    assert import_file(engine, "self-monitoring", report, principal=enterprise).values_written == 1

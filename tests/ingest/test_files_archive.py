@@ -14,12 +14,14 @@ import statistics
 import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
+from ecogov.accounts.principal import SYSTEM
 from ecogov.db.engine import session_factory
-from ecogov.ingest.files import ImportOptions, import_file
+from ecogov.ingest.files import ImportOptions, ImportSummary, import_file
 from ecogov.monitoring.models import Measurement, Series
 from registry.factories import air_station_row, create, make_areas
 
@@ -58,6 +60,11 @@ def dongsi_2014(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def run_import(engine: Engine, layout: str, path: Path, **options: Any) -> ImportSummary:
+    """:func:`import_file` as the system (the principal of the CLI and of the ingest server)."""
+    return import_file(engine, layout, path, principal=SYSTEM, **options)
+
+
 def test_a_whole_station_year_matches_the_raw_file(engine: Engine, dongsi_2014: Path) -> None:
     with session_factory(engine)() as session, session.begin():
         make_areas(session)
@@ -66,9 +73,7 @@ def test_a_whole_station_year_matches_the_raw_file(engine: Engine, dongsi_2014: 
         raw = list(csv.DictReader(stream))
     assert len(raw) == 365 * 24
 
-    summary = import_file(
-        engine, "beijing-multisite", dongsi_2014, options=ImportOptions({"Dongsi": "1003A"})
-    )
+    summary = run_import(engine, "beijing-multisite", dongsi_2014, options=ImportOptions({"Dongsi": "1003A"}))
 
     present = {column: [float(row[column]) for row in raw if row[column] != "NA"] for column in POLLUTANTS}
     assert summary.rows_read == 8760

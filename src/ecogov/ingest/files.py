@@ -21,6 +21,10 @@ second of the period start (hourly) or the sampling instant (samples). Writing i
 replaces the old values of the rows it contains (rows it leaves out are not deleted);
 ``received_at`` then records the latest import.
 
+Who may import (``principal``): city administrators and the system anything; county officers
+data of sources in their county; enterprise users self-monitoring reports of their own
+enterprise's outlets. A source outside the principal's scope is a bad row like an unknown one.
+
 Files are read streaming: CSV as UTF-8 (with or without a byte-order mark) or, when the bytes
 are not UTF-8, as GB 18030 (what Excel on Chinese Windows writes); ``.xlsx`` through openpyxl's
 read-only mode (first sheet, header in the first row). Validated values are held in compact
@@ -45,10 +49,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from openpyxl import load_workbook
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from ecogov.accounts.principal import AccessDeniedError, Principal, Role
 from ecogov.choices import OutletKind, SourceType
+from ecogov.db.base import Base
 from ecogov.db.engine import session_factory
 from ecogov.ingest.layouts import (
     MISSING_MARKERS,
@@ -64,7 +70,7 @@ from ecogov.monitoring.store import MeasurementRow, SeriesKey, ensure_series, wr
 from ecogov.protocols.hj212.codes import DataFlag
 from ecogov.registry import catalogue, service
 from ecogov.registry.catalogue import Medium
-from ecogov.registry.models import Outlet
+from ecogov.registry.models import AirStation, CoastalPoint, DrinkingWaterSource, Outlet, WaterSection
 from ecogov.registry.service import ImportRejectedError, RegistryError, RowError
 from ecogov.units import KNOWN_UNITS, UnitError, conversion_factor, normalise_unit
 
@@ -580,12 +586,46 @@ class _Source:
     medium: Medium
 
 
+_SOURCE_MODELS: Final[
+    dict[SourceType, type[AirStation | WaterSection | DrinkingWaterSource | CoastalPoint | Outlet]]
+] = {
+    SourceType.AIR_STATION: AirStation,
+    SourceType.WATER_SECTION: WaterSection,
+    SourceType.DRINKING_WATER_SOURCE: DrinkingWaterSource,
+    SourceType.COASTAL_POINT: CoastalPoint,
+    SourceType.OUTLET: Outlet,
+}
+
+
+def check_may_import(layout: Layout, principal: Principal) -> None:
+    """Refuse principals who may import no file of ``layout`` at all.
+
+    Raises
+    ------
+    AccessDeniedError
+        For analysts, enforcement officers and the public; for enterprise users outside
+        self-monitoring reports.
+    """
+    if principal.role in (Role.CITY_ADMIN, Role.SYSTEM, Role.COUNTY_OFFICER):
+        return
+    if principal.role is Role.ENTERPRISE_USER:
+        if layout.source_type is SourceType.OUTLET and principal.enterprise_id is not None:
+            return
+        raise AccessDeniedError(
+            principal, "enterprises import self-monitoring reports of their own outlets only"
+        )
+    raise AccessDeniedError(principal, "may not import monitoring data")
+
+
 class _Sources:
     """Resolves the source column's texts to registry sources, once per distinct text."""
 
-    def __init__(self, session: Session, layout: Layout, source_map: Mapping[str, str]) -> None:
+    def __init__(
+        self, session: Session, layout: Layout, source_map: Mapping[str, str], principal: Principal
+    ) -> None:
         self.session = session
         self.layout = layout
+        self.principal = principal
         self.source_map = {key.strip(): value.strip() for key, value in source_map.items()}
         self.by_text: dict[str, _Source | str] = {}
         self.by_id: dict[int, _Source] = {}
@@ -613,9 +653,13 @@ class _Sources:
         existing = self.by_id.get(source_id)
         if existing is not None:
             return existing
-        if source_type is SourceType.OUTLET:
-            kind = self.session.scalar(select(Outlet.kind).where(Outlet.id == source_id))
-            medium = Medium.FLUE_GAS if kind is OutletKind.AIR else Medium.WASTEWATER
+        record = self.session.get(_SOURCE_MODELS[source_type], source_id)
+        assert record is not None
+        refusal = self._out_of_scope(record)
+        if refusal is not None:
+            return refusal
+        if isinstance(record, Outlet):
+            medium = Medium.FLUE_GAS if record.kind is OutletKind.AIR else Medium.WASTEWATER
         else:
             medium = service.PLACE_MEDIUM[source_type]
         if self.layout.medium is not None and medium is not self.layout.medium:
@@ -623,6 +667,19 @@ class _Sources:
         source = _Source(len(self.by_id), code, source_id, medium)
         self.by_id[source_id] = source
         return source
+
+    def _out_of_scope(self, record: Base) -> str | None:
+        principal = self.principal
+        if principal.role in (Role.CITY_ADMIN, Role.SYSTEM):
+            return None
+        county, enterprise_id = service.record_scope(self.session, record)
+        if principal.role is Role.ENTERPRISE_USER:
+            if enterprise_id == principal.enterprise_id:
+                return None
+            return "no outlet of your enterprise with this code"
+        if principal.role is Role.COUNTY_OFFICER and county is not None and county == principal.county_code:
+            return None
+        return f"lies in county {county}; you may import data of county {principal.county_code} only"
 
 
 # --- the import ---------------------------------------------------------------------------------
@@ -919,6 +976,7 @@ def import_file(
     layout: Layout | str,
     path: str | Path,
     *,
+    principal: Principal,
     options: ImportOptions | None = None,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
@@ -933,6 +991,8 @@ def import_file(
         The file's layout, or its name (see :data:`ecogov.ingest.layouts.LAYOUTS`).
     path : str or Path
         A ``.csv`` (UTF-8 or GB 18030) or ``.xlsx`` file (first sheet, header in the first row).
+    principal : Principal
+        Who imports; sources outside their scope are bad rows (see the module docstring).
     options : ImportOptions, optional
         Source map, units of the file's columns, hour convention.
     dry_run : bool
@@ -951,6 +1011,8 @@ def import_file(
         When the file cannot be read or its header does not fit the layout.
     ImportRejectedError
         Listing every bad row (``row N: column='value': reason``); nothing was written.
+    AccessDeniedError
+        When ``principal`` may import no file of this layout.
     """
     started = time.perf_counter()
     options = options or ImportOptions()
@@ -959,6 +1021,7 @@ def import_file(
             layout = get_layout(layout)
         except KeyError as error:
             raise FileImportError(str(error.args[0])) from None
+    check_may_import(layout, principal)
     path = Path(path)
     summary = ImportSummary(layout.name, str(path), dry_run)
     table = _open(path)
@@ -969,7 +1032,7 @@ def import_file(
         hour_label = options.hour_label or layout.hour_label
         clock = _Clock(layout, hour_label, int(time.time()))
         with session_factory(engine)() as session:
-            sources = _Sources(session, layout, options.source_map)
+            sources = _Sources(session, layout, options.source_map, principal)
             collected, errors = _check_rows(table, layout, plan, sources, clock, summary, progress)
             if errors:
                 session.rollback()

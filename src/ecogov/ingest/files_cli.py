@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ecogov.accounts.principal import SYSTEM
 from ecogov.ingest.files import (
     SUPPORTED_SUFFIXES,
     FileImportError,
@@ -192,7 +193,9 @@ def import_command(
                     tasks[stage] = progress.add_task(labels[stage], total=total)
                 progress.update(tasks[stage], completed=done, total=total)
 
-            summary = import_file(engine, layout, file, options=options, dry_run=dry_run, progress=report)
+            summary = import_file(
+                engine, layout, file, principal=SYSTEM, options=options, dry_run=dry_run, progress=report
+            )
     except FileImportError as error:
         console.print(f"[red]无法导入 cannot import:[/red] {error}", highlight=False)
         raise typer.Exit(1) from error

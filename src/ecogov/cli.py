@@ -5,6 +5,7 @@ Run ``ecogov --help`` for the list of commands and ``ecogov COMMAND --help`` for
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,7 @@ from ecogov import __version__
 from ecogov.config import get_settings
 from ecogov.db.engine import make_engine, session_factory
 from ecogov.ingest.cli import ingest_app
+from ecogov.ingest.server_cli import simulate_command
 from ecogov.registry.cli import app as registry_app
 
 console = Console(stderr=True)
@@ -44,6 +46,9 @@ db_app = typer.Typer(help="Database schema (Alembic migrations): upgrade, downgr
 app.add_typer(db_app, name="db")
 app.add_typer(registry_app, name="registry")
 app.add_typer(ingest_app, name="ingest")
+
+DEMO_LOGGERS = 24
+"""Virtual data loggers the demo streams from, so that the overview visibly updates."""
 
 DatabaseUrl = Annotated[
     str | None,
@@ -168,7 +173,7 @@ def demo(
             f"listed in {summary.manifest}"
         )
     if serve_after:
-        _serve(url)
+        _serve(url, hj212_port=get_settings().hj212_port, hj212_host="127.0.0.1", simulate=DEMO_LOGGERS)
 
 
 @app.command()
@@ -176,24 +181,67 @@ def serve(
     database_url: DatabaseUrl = None,
     host: Annotated[str | None, typer.Option(help="bind address (default from settings)")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port (default 8000)")] = None,
+    hj212_port: Annotated[
+        int | None, typer.Option(help="HJ 212 server port (default: settings hj212_port, 9212)")
+    ] = None,
+    hj212: Annotated[bool, typer.Option("--hj212/--no-hj212", help="run the HJ 212 receiving server")] = True,
+    mqtt: Annotated[
+        str | None, typer.Option(help="read sensor data from this MQTT broker, HOST[:PORT]")
+    ] = None,
+    simulate: Annotated[int, typer.Option(min=0, help="virtual data loggers streaming to the server")] = 0,
 ) -> None:
-    """Serve the web workspace and the API (http://127.0.0.1:8000, API docs at /docs)."""
+    """Serve the web workspace and the API (http://127.0.0.1:8000, API docs at /docs), with the
+    HJ 212 receiving server for data loggers (TCP 9212) and, if asked, MQTT intake."""
     _configure_logging()
-    _serve(database_url or get_settings().database_url, host, port)
+    _serve(
+        database_url or get_settings().database_url,
+        host,
+        port,
+        hj212_port=(hj212_port or get_settings().hj212_port) if hj212 else None,
+        mqtt=mqtt,
+        simulate=simulate,
+    )
 
 
-def _serve(url: str, host: str | None = None, port: int | None = None) -> None:
-    import uvicorn
+def _serve(
+    url: str,
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    hj212_port: int | None = None,
+    hj212_host: str = "0.0.0.0",
+    mqtt: str | None = None,
+    simulate: int = 0,
+) -> None:
+    import asyncio
 
-    from ecogov.api.app import create_app
     from ecogov.db.migrate import upgrade
+    from ecogov.runtime import PlatformOptions, run_platform
 
     settings = get_settings()
     engine = make_engine(url)
     upgrade(engine)
     bind_host, bind_port = host or settings.http_host, port or settings.http_port
+    mqtt_host, _, mqtt_port = (mqtt or "").partition(":")
+    options = PlatformOptions(
+        http_host=bind_host,
+        http_port=bind_port,
+        hj212_host=hj212_host,
+        hj212_port=hj212_port,
+        mqtt_host=mqtt_host or None,
+        mqtt_port=int(mqtt_port or 1883),
+        simulated_loggers=simulate,
+    )
     console.print(f"ecogov serving {url} on http://{bind_host}:{bind_port} (Ctrl-C stops)")
-    uvicorn.run(create_app(engine), host=bind_host, port=bind_port, log_level="info")
+    if hj212_port is not None:
+        console.print(f"HJ 212 server for data loggers on {hj212_host}:{hj212_port}")
+    if simulate:
+        console.print(f"{simulate} virtual data loggers stream real-time data to it")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_platform(engine, options))
+
+
+app.command("simulate")(simulate_command)
 
 
 def main() -> None:

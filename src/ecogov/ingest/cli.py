@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from ecogov.ingest import server_cli
 from ecogov.ingest.files_cli import IMPORT_HELP, import_command
 
 ingest_app = typer.Typer(
@@ -20,3 +21,7 @@ ingest_app = typer.Typer(
 )
 
 ingest_app.command("import", help=IMPORT_HELP)(import_command)
+ingest_app.command("serve")(server_cli.serve_command)
+ingest_app.command("links")(server_cli.links_command)
+ingest_app.command("quarantine")(server_cli.quarantine_command)
+ingest_app.add_typer(server_cli.command_app, name="command")

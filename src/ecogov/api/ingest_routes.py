@@ -1,0 +1,96 @@
+"""``/api/v1/ingest``: data-logger links (联网状态), the quarantine and outbound commands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from ecogov.accounts.principal import Principal, Role
+from ecogov.api.deps import SIGNED_IN_ROLES, STAFF_ROLES, get_session, require_roles
+from ecogov.ingest import service
+from ecogov.ingest.commands import CommandError, QueuedCommand
+from ecogov.ingest.models import LinkState, QuarantineReason
+from ecogov.ingest.service import LinkView, QuarantinedFrame
+
+SessionDep = Annotated[Session, Depends(get_session)]
+Reader = Annotated[Principal, Depends(require_roles(*SIGNED_IN_ROLES))]
+Staff = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
+Commander = Annotated[
+    Principal, Depends(require_roles(Role.CITY_ADMIN, Role.COUNTY_OFFICER, Role.ENFORCEMENT_OFFICER))
+]
+
+
+class CommandRequest(BaseModel):
+    """A command for one data logger (HJ 212-2017 Appendix C)."""
+
+    mn: str = Field(description="The device's MN", examples=["33030200000001000000DW01"])
+    command_code: int = Field(description="CN: 1012 set time, 1062/1064 intervals, 2031/2051/2061 history …")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="e.g. {'BeginTime': '20261120000000', 'EndTime': '20261120230000'} for 2061",
+    )
+
+
+def _bad_request(error: CommandError) -> HTTPException:
+    return HTTPException(
+        status_code=400,
+        detail=[{"loc": [error.field], "input": error.value, "msg": error.reason, "type": "CommandError"}],
+    )
+
+
+def build_router() -> APIRouter:
+    """The ingest routes; each declares who may call it."""
+    router = APIRouter(prefix="/ingest", tags=["数据接入 ingest"])
+
+    @router.get("/links", response_model=list[LinkView])
+    def links(session: SessionDep, principal: Reader, state: LinkState | None = None) -> list[LinkView]:
+        """Latest connection of every data logger in your scope (online, last frame, why it closed)."""
+        return service.list_links(session, principal=principal, state=state.value if state else None)
+
+    @router.get("/quarantine", response_model=list[QuarantinedFrame])
+    def quarantine(
+        session: SessionDep,
+        principal: Staff,
+        reason: QuarantineReason | None = None,
+        mn: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[QuarantinedFrame]:
+        """Refused frames with the reason (CRC, unknown MN, wrong PW …), newest first; PW masked."""
+        return service.list_quarantine(session, principal=principal, reason=reason, mn=mn, limit=limit)
+
+    @router.get("/commands", response_model=list[QueuedCommand])
+    def commands(
+        session: SessionDep, principal: Reader, mn: str | None = None, active_only: bool = False
+    ) -> list[QueuedCommand]:
+        """Commands to data loggers in your scope, newest first."""
+        try:
+            return service.list_commands(session, principal=principal, mn=mn, active_only=active_only)
+        except CommandError as error:
+            raise _bad_request(error) from error
+
+    @router.post("/commands", response_model=QueuedCommand, status_code=201)
+    def queue(session: SessionDep, principal: Commander, request: CommandRequest) -> QueuedCommand:
+        """Queue a command; the HJ 212 server sends it while the logger is online (9011 → data → 9012)."""
+        try:
+            return service.queue_command(
+                session,
+                principal=principal,
+                mn=request.mn,
+                command_code=request.command_code,
+                parameters=request.parameters,
+            )
+        except CommandError as error:
+            raise _bad_request(error) from error
+
+    @router.post("/commands/{command_id}/cancel", response_model=QueuedCommand)
+    def cancel(session: SessionDep, principal: Commander, command_id: int) -> QueuedCommand:
+        """Cancel a command that has not been sent yet."""
+        try:
+            return service.cancel_command(session, principal=principal, command_id=command_id)
+        except CommandError as error:
+            raise _bad_request(error) from error
+
+    return router

@@ -1,0 +1,181 @@
+"""What users ask of the ingest layer, scoped by principal: links, quarantine, commands.
+
+Device links and commands are visible to whoever may see the device in the registry
+(:func:`ecogov.registry.service.visible_condition`); a quarantined frame from an MN that is
+not registered belongs to nobody's county, so only city-wide staff see those. Queuing a
+command is an operational act: city administrators anywhere, county officers and enforcement
+officers within their scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from ecogov.accounts.principal import AccessDeniedError, Principal, Role
+from ecogov.ingest import commands
+from ecogov.ingest.models import DeviceCommand, DeviceLink, FrameOutcome, IngestFrame, QuarantineReason
+from ecogov.registry.models import Device
+from ecogov.registry.service import KINDS, visible_condition
+
+COMMAND_ROLES = frozenset({Role.CITY_ADMIN, Role.COUNTY_OFFICER, Role.ENFORCEMENT_OFFICER, Role.SYSTEM})
+"""Roles that may queue commands to data loggers (within the devices they can see)."""
+
+
+def _visible_mns(principal: Principal) -> ColumnElement[bool]:
+    condition = visible_condition(KINDS["devices"], principal)
+    return true() if condition is None else Device.mn.in_(select(Device.mn).where(condition))
+
+
+def _require_staff(principal: Principal) -> None:
+    if not (principal.is_staff or principal.role is Role.SYSTEM or principal.role is Role.ENTERPRISE_USER):
+        raise AccessDeniedError(principal, "data-logger links are not published; sign in to see them")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    """A device link as the API and CLI show it."""
+
+    mn: str
+    state: str
+    peer: str
+    transport: str
+    connected_at_ms: int
+    last_frame_at_ms: int
+    disconnected_at_ms: int | None
+    close_reason: str | None
+    frames: int
+
+
+def list_links(session: Session, *, principal: Principal, state: str | None = None) -> list[LinkView]:
+    """Latest connection state of every device in scope (联网状态), by MN."""
+    _require_staff(principal)
+    query = select(DeviceLink).where(DeviceLink.mn.in_(select(Device.mn).where(_visible_mns(principal))))
+    if state is not None:
+        query = query.where(DeviceLink.state == state)
+    return [
+        LinkView(
+            row.mn,
+            str(row.state),
+            row.peer,
+            str(row.transport),
+            row.connected_at_ms,
+            row.last_frame_at_ms,
+            row.disconnected_at_ms,
+            row.close_reason,
+            row.frames,
+        )
+        for row in session.scalars(query.order_by(DeviceLink.mn))
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedFrame:
+    """A refused frame; ``raw`` is shown without the device password."""
+
+    id: int
+    received_at_ms: int
+    transport: str
+    peer: str
+    mn: str | None
+    command_code: int | None
+    reason: str | None
+    detail: str | None
+    raw: str
+
+
+def _without_password(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    start = text.find("PW=")
+    if start < 0:
+        return text
+    end = min((i for i in (text.find(";", start), text.find(",", start)) if i >= 0), default=len(text))
+    return text[: start + 3] + "******" + text[end:]
+
+
+def list_quarantine(
+    session: Session,
+    *,
+    principal: Principal,
+    reason: QuarantineReason | None = None,
+    mn: str | None = None,
+    limit: int = 100,
+) -> list[QuarantinedFrame]:
+    """Refused frames, newest first. Passwords in the raw frames are masked."""
+    if not principal.is_staff and principal.role is not Role.SYSTEM:
+        raise AccessDeniedError(principal, "the quarantine is for bureau staff")
+    query = select(IngestFrame).where(IngestFrame.outcome == FrameOutcome.QUARANTINED)
+    if not principal.is_city_wide:
+        query = query.where(IngestFrame.mn.in_(select(Device.mn).where(_visible_mns(principal))))
+    if reason is not None:
+        query = query.where(IngestFrame.reason == reason)
+    if mn is not None:
+        query = query.where(IngestFrame.mn == mn)
+    rows = session.scalars(query.order_by(IngestFrame.id.desc()).limit(limit))
+    return [
+        QuarantinedFrame(
+            row.id,
+            row.received_at_ms,
+            str(row.transport),
+            row.peer,
+            row.mn,
+            row.command_code,
+            str(row.reason) if row.reason is not None else None,
+            row.detail,
+            _without_password(row.raw),
+        )
+        for row in rows
+    ]
+
+
+def _require_visible_device(session: Session, principal: Principal, mn: str) -> None:
+    visible = session.scalar(select(Device.id).where(Device.mn == mn, _visible_mns(principal)))
+    if visible is None:
+        exists = session.scalar(select(Device.id).where(Device.mn == mn))
+        if exists is None:
+            raise commands.CommandError("mn", mn, "no registered device has this MN")
+        raise AccessDeniedError(principal, f"device MN={mn} is outside your scope")
+
+
+def queue_command(
+    session: Session,
+    *,
+    principal: Principal,
+    mn: str,
+    command_code: int,
+    parameters: Mapping[str, Any],
+) -> commands.QueuedCommand:
+    """Queue a command for a device in scope (see :func:`ecogov.ingest.commands.queue_command`)."""
+    if principal.role not in COMMAND_ROLES:
+        raise AccessDeniedError(principal, "may not send commands to data loggers")
+    _require_visible_device(session, principal, mn)
+    return commands.queue_command(
+        session, mn=mn, command_code=command_code, parameters=parameters, created_by=principal.username
+    )
+
+
+def list_commands(
+    session: Session, *, principal: Principal, mn: str | None = None, active_only: bool = False
+) -> list[commands.QueuedCommand]:
+    """Commands to devices in scope, newest first."""
+    _require_staff(principal)
+    if mn is not None:
+        _require_visible_device(session, principal, mn)
+        return commands.list_commands(session, mn=mn, active_only=active_only)
+    visible = set(session.scalars(select(Device.mn).where(_visible_mns(principal))))
+    return [c for c in commands.list_commands(session, active_only=active_only, limit=500) if c.mn in visible]
+
+
+def cancel_command(session: Session, *, principal: Principal, command_id: int) -> commands.QueuedCommand:
+    """Cancel a queued command to a device in scope."""
+    if principal.role not in COMMAND_ROLES:
+        raise AccessDeniedError(principal, "may not cancel commands to data loggers")
+    row = session.get(DeviceCommand, command_id)
+    if row is None:
+        raise commands.CommandError("command_id", command_id, "no such command")
+    _require_visible_device(session, principal, row.mn)
+    return commands.cancel_command(session, command_id=command_id)

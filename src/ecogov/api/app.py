@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from swagger_ui_bundle import swagger_ui_path
 
 from ecogov import __version__
-from ecogov.api import auth_routes
+from ecogov.api import auth_routes, ingest_routes
 from ecogov.api.deps import ALL_ROLES, require_roles
 from ecogov.api.errors import install_error_handlers
 from ecogov.api.registry_routes import build_router
@@ -77,6 +77,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_routes.build_router(), prefix=API_PREFIX)
     app.include_router(_meta_router(), prefix=API_PREFIX)
     app.include_router(build_router(), prefix=API_PREFIX)
+    app.include_router(ingest_routes.build_router(), prefix=API_PREFIX)
     from ecogov.web.pages import build_web_router
 
     app.include_router(build_web_router())

@@ -1,0 +1,120 @@
+"""Every workspace page and export over HTTP, in Chinese and English, on both backends."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+
+from ecogov.api.app import create_app
+from ecogov.config import AnnualTargets
+from web.city import EXPECTED_AQI, City, build_city
+
+
+@pytest.fixture
+def city(engine: Engine) -> City:
+    return build_city(engine)
+
+
+@pytest.fixture
+def client(engine: Engine, city: City) -> TestClient:
+    app = create_app(engine)
+    app.state.annual_targets = AnnualTargets(pm2_5_ug_m3=35, good_day_percent=90)
+    return TestClient(app)
+
+
+def test_overview_shows_city_aqi_now_in_both_languages(client: TestClient) -> None:
+    chinese = client.get("/")
+    assert chinese.status_code == 200
+    assert 'lang="zh-CN"' in chinese.text
+    assert f'id="city-aqi">{EXPECTED_AQI}<' in chinese.text  # city = its national station AQ001
+    assert "HJ 633—2012" in chinese.text and "PM2.5" in chinese.text
+    assert "script-src 'self'" in chinese.headers["content-security-policy"]
+    assert "<script>" not in chinese.text and "onclick" not in chinese.text
+    english = client.get("/?lang=en")
+    assert 'lang="en"' in english.text and "Air quality now" in english.text
+    assert english.cookies.get("ecogov_lang") == "en"
+    assert client.get("/?lang=fr").status_code == 422
+
+
+def test_year_to_date_targets_are_judged_against_the_settings(client: TestClient) -> None:
+    panel = client.get("/overview/targets").text
+    # Daily PM2.5 55 on three valid days: mean 55 µg/m³ against the target 35 → missed.
+    assert 'id="kpi-pm25"' in panel and "<b>55<" in panel
+    assert 'class="kpi bad" id="kpi-pm25"' in panel
+    trend = client.get("/api/v1/dashboard/trend/air").json()
+    assert trend["categories"] == ["2026-01"]
+
+
+def test_map_data_colours_stations_by_aqi_and_sections_by_class(client: TestClient) -> None:
+    data = client.get("/api/v1/dashboard/map").json()
+    assert data["geojson"]["type"] == "FeatureCollection"
+    stations, sections = data["series"][0]["data"], data["series"][1]["data"]
+    assert {s["value"] for s in stations} == {EXPECTED_AQI}
+    assert stations[0]["colour"] == "#FFFF00"  # 良: HJ 633—2012 Table 2, yellow (255, 255, 0)
+    assert sections[0]["label"] == "Ⅳ类" and sections[0]["href"] == "/water/sections/WS001"
+
+
+def test_air_pages_list_detail_and_chart_data(client: TestClient, city: City) -> None:
+    listing = client.get("/air")
+    assert listing.status_code == 200 and city.station in listing.text
+    assert client.get("/air?tier=county").text.count("/air/stations/") == 2  # code and name link
+    detail = client.get(f"/air/stations/{city.station}?lang=en").text
+    assert "Annual evaluation (HJ 663)" in detail and "GB 3095 2012" in detail
+    assert "too few valid days" in detail  # 3 days of 2026 < 324 (GB 3095 Table 4)
+    hourly = client.get(f"/api/v1/air/stations/{city.station}/hourly").json()
+    assert len(hourly["series"]) == 6
+    calendar = client.get(f"/api/v1/air/stations/{city.station}/calendar").json()
+    # Daily AQI 2012: PM2.5 24-h 55 → 75; PM10 24-h 60 → 55; O3 8-h 50 → ⌈50·50/100⌉ = 25 → 75.
+    assert calendar["series"][0]["data"] == [["2026-01-10", 75], ["2026-01-11", 75], ["2026-01-12", 75]]
+    shares = client.get(f"/api/v1/air/stations/{city.station}/shares").json()
+    assert shares["series"][0]["data"] == [["PM2.5", 3]]
+    rows = list(csv.reader(io.StringIO(client.get(f"/api/v1/air/stations/{city.station}/calendar?format=csv").text.lstrip("\ufeff"))))
+    assert rows[1] == ["AQI", "2026-01-10", "75"]
+
+
+def test_water_pages_class_and_main_pollutant(client: TestClient, city: City) -> None:
+    listing = client.get("/water").text
+    assert "Ⅳ类" in listing and "氨氮(0.2)" in listing
+    assert city.section not in client.get("/water?water_class=2").text
+    detail = client.get(f"/water/sections/{city.section}").text
+    assert 'id="section-class">Ⅳ类<' in detail and "未达标" in detail
+    series = client.get(f"/api/v1/water/sections/{city.section}/series?item=w21003").json()
+    assert series["series"][0]["data"][0][1] == 1.2
+    assert {m["value"] for m in series["marks"]} == {1.0, 2.0}  # Ⅲ (target and Ⅲ) and Ⅴ limits
+    assert client.get(f"/api/v1/water/sections/{city.section}/series?item=x").status_code == 422
+
+
+def test_sources_filters_paging_and_enterprise_detail(client: TestClient, city: City) -> None:
+    listing = client.get("/sources?status=reporting&q=测试")
+    assert city.enterprise_name in listing.text
+    assert city.enterprise_name not in client.get("/sources?status=unmonitored").text
+    assert client.get("/sources?status=bogus").status_code == 422
+    assert client.get("/sources?page_size=0").status_code == 422
+    detail = client.get(f"/sources/enterprises/{city.credit_code}").text
+    assert "DA001" in detail and "72 / 72" in detail  # every hour converted above the limit
+    national = detail.split("/api/v1/sources/outlets/")[1].split('"')[0].split("?")[0]
+    data = client.get(f"/api/v1/sources/outlets/{national}").json()
+    assert data["series"][1]["data"][-1][1] == 45.0 and data["marks"][0]["value"] == 35.0
+
+
+def test_rankings_and_every_export(client: TestClient) -> None:
+    ranking = client.get("/rankings?order=pm2_5").text
+    assert "鹿城区" in ranking
+    assert client.get("/rankings?order=x").status_code == 422
+    for path in ("/air", "/water", "/sources", "/rankings"):
+        csv_response = client.get(f"{path}?format=csv")
+        assert csv_response.status_code == 200 and csv_response.content.startswith(b"\xef\xbb\xbf")
+        workbook = load_workbook(io.BytesIO(client.get(f"{path}?format=xlsx&lang=en").content))
+        assert workbook.active is not None and workbook.active.max_row >= 2
+    assert client.get("/air?format=pdf").status_code == 422
+
+
+def test_static_assets_are_local(client: TestClient) -> None:
+    assert client.get("/static/web/vendor/echarts.min.js").status_code == 200
+    assert client.get("/static/web/../pages.py").status_code == 404
+    assert "#00E400" in client.get("/standards.css").text  # 优: HJ 633 green (0, 228, 0)

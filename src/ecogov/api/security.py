@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecogov.accounts import service as accounts
 from ecogov.accounts.models import UserAccount
 from ecogov.accounts.principal import PUBLIC, AccessDeniedError, Principal, Role
+from ecogov.audit.service import AuditQueryError
 from ecogov.config import Environment, Settings
 
 SESSION_COOKIE = "ecogov_session"
@@ -381,6 +382,15 @@ def install_security(app: FastAPI, settings: Settings) -> None:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         return JSONResponse({"detail": error.message}, status_code=403)
+
+    @app.exception_handler(AuditQueryError)
+    async def _audit_query_error(_request: Request, error: AuditQueryError) -> JSONResponse:
+        body = {
+            "detail": [
+                {"loc": [error.field], "input": error.value, "msg": error.message, "type": "AuditQueryError"}
+            ]
+        }
+        return JSONResponse(body, status_code=400)
 
     @app.exception_handler(accounts.AccountError)
     async def _account_error(_request: Request, error: accounts.AccountError) -> JSONResponse:

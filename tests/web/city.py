@@ -18,9 +18,12 @@ from ecogov.db.engine import session_factory
 from ecogov.monitoring.models import Interval, Statistic
 from ecogov.monitoring.store import SeriesKey, ensure_series, write_measurements
 from ecogov.registry import catalogue
-from ecogov.registry.models import AirStation, Outlet, WaterSection
+from ecogov.registry.models import AdministrativeArea, AirStation, Outlet, WaterSection
 from ecogov.standards.editions import BEIJING
 from registry import factories
+
+BOUNDARY = [[120.5, 27.9], [121.0, 27.9], [121.0, 28.2], [120.5, 28.2], [120.5, 27.9]]
+"""A square round the test places, standing in for 鹿城区's boundary."""
 
 START = int(datetime(2026, 1, 10, tzinfo=BEIJING).timestamp())
 HOURS = 72
@@ -62,6 +65,9 @@ def build_city(engine: Engine) -> City:
         )
         factories.create(session, "water-sections", factories.water_section_row("WS001"))
         session.flush()
+        lucheng = session.get(AdministrativeArea, "330302")
+        assert lucheng is not None
+        lucheng.boundary = {"type": "Polygon", "coordinates": [BOUNDARY]}
         station_ids = [s.id for s in session.query(AirStation).order_by(AirStation.code)]
         section_id = session.query(WaterSection).one().id
         outlet = session.query(Outlet).filter(Outlet.code == "DA001").one()

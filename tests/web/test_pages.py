@@ -73,7 +73,13 @@ def test_air_pages_list_detail_and_chart_data(client: TestClient, city: City) ->
     assert calendar["series"][0]["data"] == [["2026-01-10", 75], ["2026-01-11", 75], ["2026-01-12", 75]]
     shares = client.get(f"/api/v1/air/stations/{city.station}/shares").json()
     assert shares["series"][0]["data"] == [["PM2.5", 3]]
-    rows = list(csv.reader(io.StringIO(client.get(f"/api/v1/air/stations/{city.station}/calendar?format=csv").text.lstrip("\ufeff"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/api/v1/air/stations/{city.station}/calendar?format=csv").text.lstrip("\ufeff")
+            )
+        )
+    )
     assert rows[1] == ["AQI", "2026-01-10", "75"]
 
 

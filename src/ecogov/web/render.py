@@ -25,7 +25,6 @@ NAVIGATION: Final[tuple[tuple[str, str, str], ...]] = (
     ("/air", "空气", "Air"),
     ("/water", "水", "Water"),
     ("/sources", "污染源", "Sources"),
-    ("/alerts", "预警与任务", "Alerts and cases"),
     ("/rankings", "排名", "Rankings"),
 )
 

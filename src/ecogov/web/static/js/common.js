@@ -82,10 +82,12 @@
   }
 
   function mapOption(data) {
-    echarts.registerMap(data.map_name, data.geojson);
+    var hasBoundaries = data.geojson && data.geojson.features && data.geojson.features.length > 0;
+    if (hasBoundaries) { echarts.registerMap(data.map_name, data.geojson); }
     var series = data.series.map(function (s) {
       return {
-        name: s.name, type: "scatter", coordinateSystem: "geo", symbol: s.symbol || "circle",
+        name: s.name, type: "scatter", coordinateSystem: hasBoundaries ? "geo" : "cartesian2d",
+        symbol: s.symbol || "circle",
         symbolSize: s.size || 12, z: s.z || 3,
         label: {show: !!s.labels, formatter: function (p) { return p.data.label || ""; }, position: "right",
                 fontSize: 11},
@@ -96,17 +98,23 @@
         })
       };
     });
-    return {
+    var option = {
       animation: false,
       tooltip: {trigger: "item", formatter: function (p) {
         return p.data && p.data.tip ? p.data.tip : (p.name || "");
       }},
       legend: {top: 0, left: 0, orient: "vertical"},
-      geo: {map: data.map_name, roam: true, label: {show: true, fontSize: 11, color: "#345"},
-            itemStyle: {areaColor: "#e4efe9", borderColor: "#6b8f7b"},
-            emphasis: {itemStyle: {areaColor: "#cfe5d8"}, label: {show: true}}},
       series: series
     };
+    if (!hasBoundaries) {  /* no county boundaries registered yet: points on plain lon/lat axes */
+      option.xAxis = {type: "value", scale: true, name: "E"};
+      option.yAxis = {type: "value", scale: true, name: "N"};
+      return option;
+    }
+    option.geo = {map: data.map_name, roam: true, label: {show: true, fontSize: 11, color: "#345"},
+            itemStyle: {areaColor: "#e4efe9", borderColor: "#6b8f7b"},
+            emphasis: {itemStyle: {areaColor: "#cfe5d8"}, label: {show: true}}};
+    return option;
   }
 
   var builders = {line: lineOption, bar: barOption, pie: pieOption, calendar: calendarOption, map: mapOption};

@@ -1,0 +1,62 @@
+"""End to end in headless Chromium: overview with map and charts, drill-down, export."""
+
+from __future__ import annotations
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.wait import WebDriverWait
+from sqlalchemy import Engine
+
+from web.city import EXPECTED_AQI, City, build_city
+
+
+@pytest.fixture
+def city(engine: Engine) -> City:
+    return build_city(engine)
+
+
+def _wait_drawn(browser: webdriver.Chrome, element_id: str) -> None:
+    WebDriverWait(browser, 20).until(
+        ready.presence_of_element_located((By.CSS_SELECTOR, f"#{element_id}[data-ready='1'] canvas"))
+    )
+
+
+def test_overview_draws_the_map_and_the_target_charts(
+    browser: webdriver.Chrome, live_server: str, city: City
+) -> None:
+    browser.get(live_server + "/")
+    assert browser.find_element(By.ID, "city-aqi").text == str(EXPECTED_AQI)
+    _wait_drawn(browser, "overview-map")
+    _wait_drawn(browser, "trend-air")
+    _wait_drawn(browser, "trend-water")
+    assert "55" in browser.find_element(By.ID, "kpi-pm25").text
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert not [e for e in errors if "favicon" not in e["message"]], errors
+    browser.find_element(By.ID, "lang-switch").click()
+    WebDriverWait(browser, 10).until(ready.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Overview"))
+
+
+def test_drill_down_from_the_source_list_to_an_enterprise(
+    browser: webdriver.Chrome, live_server: str, city: City
+) -> None:
+    browser.get(live_server + "/sources")
+    browser.find_element(By.NAME, "q").send_keys("测试")
+    browser.find_element(By.CSS_SELECTOR, "#enterprise-filters button").click()
+    browser.find_element(By.LINK_TEXT, city.enterprise_name).click()
+    WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "table-completeness")))
+    assert "72 / 72" in browser.find_element(By.ID, "table-completeness").text
+    chart = browser.find_element(By.CSS_SELECTOR, "#online-data .chart").get_attribute("id")
+    assert chart is not None
+    _wait_drawn(browser, chart)
+
+
+def test_export_of_a_filtered_table(browser: webdriver.Chrome, live_server: str, city: City) -> None:
+    browser.get(live_server + "/water?water_class=4")
+    link = browser.find_element(By.CSS_SELECTOR, "a.export[data-format='csv']").get_attribute("href")
+    assert link is not None and "water_class=4" in link and "format=csv" in link
+    text = browser.execute_async_script(
+        "var done = arguments[1]; fetch(arguments[0]).then(r => r.text()).then(done);", link
+    )
+    assert city.section in text and "Ⅳ类" in text

@@ -87,12 +87,16 @@ async def run_platform(engine: Engine, options: PlatformOptions) -> None:
                 name="ecogov-simulator",
             )
         )
+    for task in tasks:
+        task.add_done_callback(_report_failure)
     config = uvicorn.Config(
         create_app(engine), host=options.http_host, port=options.http_port, log_level="info", lifespan="on"
     )
     http = uvicorn.Server(config)
     try:
         await http.serve()
+        if not http.started:
+            raise RuntimeError(f"the web server could not listen on {options.http_host}:{options.http_port}")
     finally:
         for task in tasks:
             task.cancel()
@@ -114,3 +118,8 @@ async def _simulate(engine: Engine, port: int, count: int, period_seconds: float
     loggers = await asyncio.to_thread(specs)
     log.info("simulating %d data loggers, real-time data every %.0f s", len(loggers), period_seconds)
     await run_fleet(loggers, "127.0.0.1", port, period_seconds=period_seconds)
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s stopped", task.get_name(), exc_info=task.exception())

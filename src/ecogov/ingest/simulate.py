@@ -450,7 +450,7 @@ def typical_levels(session: Session, profile: DeviceProfile) -> tuple[SimulatedF
                 Series.interval == Interval.HOUR,
             )
             .group_by(Series.parameter_code)
-        )
+        ).all()
     )
     if not means and profile.source_type.value == "outlet":
         means = {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.cases.helpers import World, make_world
 
+from cases.helpers import World, make_world
 from ecogov.cases.service import CaseEngineConfig
 
 

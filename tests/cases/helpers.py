@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.registry.factories import CENTRE, CITY, COUNTIES, credit_code
 
 from ecogov.accounts.principal import SYSTEM, Principal, Role
 from ecogov.cases import service
@@ -20,6 +19,7 @@ from ecogov.cases.evidence import AttachmentUpload
 from ecogov.cases.models import Case
 from ecogov.choices import AreaLevel
 from ecogov.registry.models import AdministrativeArea, Enterprise
+from registry.factories import CENTRE, CITY, COUNTIES, credit_code
 
 HOME_COUNTY = COUNTIES[1]  # 龙湾区, where the test enterprises lie
 OTHER_COUNTY = COUNTIES[0]  # 鹿城区

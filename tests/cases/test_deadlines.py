@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.cases.helpers import ENFORCER, HOME_COUNTY, World, beijing, open_alert_case, take
 
+from cases.helpers import ENFORCER, HOME_COUNTY, World, beijing, open_alert_case, take
 from ecogov.accounts.principal import SYSTEM
 from ecogov.cases import service
 from ecogov.cases.calendar import LAST_COVERED_YEAR, CalendarCoverageError, WorkingCalendar

@@ -27,7 +27,8 @@ from datetime import date
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.cases.helpers import (
+
+from cases.helpers import (
     CITY_ADMIN,
     COUNTY_OFFICER,
     HOME_COUNTY,
@@ -38,7 +39,6 @@ from tests.cases.helpers import (
     make_enterprise,
     take,
 )
-
 from ecogov.accounts.principal import PUBLIC, SYSTEM, AccessDeniedError
 from ecogov.cases import metrics, service
 from ecogov.cases.errors import CaseError

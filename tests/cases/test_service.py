@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.cases.helpers import (
+
+from cases.helpers import (
     CITY_ADMIN,
     CITY_ANALYST,
     COUNTY_OFFICER,
@@ -24,7 +25,6 @@ from tests.cases.helpers import (
     open_alert_case,
     take,
 )
-
 from ecogov.accounts.principal import PUBLIC, SYSTEM, AccessDeniedError, Principal, Role
 from ecogov.cases import service
 from ecogov.cases.errors import CaseError, CaseNotFoundError, IllegalTransitionError

@@ -12,8 +12,8 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.cases.helpers import World, case_in_state, take, valid_step
 
+from cases.helpers import World, case_in_state, take, valid_step
 from ecogov.cases import service
 from ecogov.cases.choices import CaseEventKind
 from ecogov.cases.definitions import CASE_TYPES

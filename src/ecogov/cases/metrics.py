@@ -53,6 +53,11 @@ from ecogov.registry.models import AdministrativeArea, Enterprise
 
 SECONDS_PER_HOUR = 3600.0
 
+DEFAULT_SUPERVISION_THRESHOLD = 60.0
+"""Score (0–100) below which a county is flagged for 挂牌督办 (the bureau's rule, a named option)."""
+DEFAULT_MINIMUM_CASES = 5
+"""Fewest cases in the period for a county to be flagged (a named option)."""
+
 
 @dataclass(frozen=True, slots=True)
 class RankingOptions:
@@ -75,8 +80,8 @@ class RankingOptions:
     timeliness_weight: float = 0.4
     response_weight: float = 0.3
     closure_weight: float = 0.3
-    supervision_threshold: float = 60.0
-    minimum_cases: int = 5
+    supervision_threshold: float = DEFAULT_SUPERVISION_THRESHOLD
+    minimum_cases: int = DEFAULT_MINIMUM_CASES
 
     def __post_init__(self) -> None:
         weights = (self.timeliness_weight, self.response_weight, self.closure_weight)

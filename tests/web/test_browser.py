@@ -55,8 +55,11 @@ def test_drill_down_from_the_source_list_to_an_enterprise(
 def test_export_of_a_filtered_table(browser: webdriver.Chrome, live_server: str, city: City) -> None:
     browser.get(live_server + "/water?water_class=4")
     link = browser.find_element(By.CSS_SELECTOR, "a.export[data-format='csv']").get_attribute("href")
-    assert link is not None and "water_class=4" in link and "format=csv" in link
+    assert link is not None
+    assert "water_class=4" in link
+    assert "format=csv" in link
     text = browser.execute_async_script(
         "var done = arguments[1]; fetch(arguments[0]).then(r => r.text()).then(done);", link
     )
-    assert city.section in text and "Ⅳ类" in text
+    assert city.section in text
+    assert "Ⅳ类" in text

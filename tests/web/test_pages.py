@@ -32,11 +32,14 @@ def test_overview_shows_city_aqi_now_in_both_languages(client: TestClient) -> No
     assert chinese.status_code == 200
     assert 'lang="zh-CN"' in chinese.text
     assert f'id="city-aqi">{EXPECTED_AQI}<' in chinese.text  # city = its national station AQ001
-    assert "HJ 633—2012" in chinese.text and "PM2.5" in chinese.text
+    assert "HJ 633—2012" in chinese.text
+    assert "PM2.5" in chinese.text
     assert "script-src 'self'" in chinese.headers["content-security-policy"]
-    assert "<script>" not in chinese.text and "onclick" not in chinese.text
+    assert "<script>" not in chinese.text
+    assert "onclick" not in chinese.text
     english = client.get("/?lang=en")
-    assert 'lang="en"' in english.text and "Air quality now" in english.text
+    assert 'lang="en"' in english.text
+    assert "Air quality now" in english.text
     assert english.cookies.get("ecogov_lang") == "en"
     assert client.get("/?lang=fr").status_code == 422
 
@@ -44,7 +47,8 @@ def test_overview_shows_city_aqi_now_in_both_languages(client: TestClient) -> No
 def test_year_to_date_targets_are_judged_against_the_settings(client: TestClient) -> None:
     panel = client.get("/overview/targets").text
     # Daily PM2.5 55 on three valid days: mean 55 µg/m³ against the target 35 → missed.
-    assert 'id="kpi-pm25"' in panel and "<b>55<" in panel
+    assert 'id="kpi-pm25"' in panel
+    assert "<b>55<" in panel
     assert 'class="kpi bad" id="kpi-pm25"' in panel
     trend = client.get("/api/v1/dashboard/trend/air").json()
     assert trend["categories"] == ["2026-01"]
@@ -56,15 +60,18 @@ def test_map_data_colours_stations_by_aqi_and_sections_by_class(client: TestClie
     stations, sections = data["series"][0]["data"], data["series"][1]["data"]
     assert {s["value"] for s in stations} == {EXPECTED_AQI}
     assert stations[0]["colour"] == "#FFFF00"  # 良: HJ 633—2012 Table 2, yellow (255, 255, 0)
-    assert sections[0]["label"] == "Ⅳ类" and sections[0]["href"] == "/water/sections/WS001"
+    assert sections[0]["label"] == "Ⅳ类"
+    assert sections[0]["href"] == "/water/sections/WS001"
 
 
 def test_air_pages_list_detail_and_chart_data(client: TestClient, city: City) -> None:
     listing = client.get("/air")
-    assert listing.status_code == 200 and city.station in listing.text
+    assert listing.status_code == 200
+    assert city.station in listing.text
     assert client.get("/air?tier=county").text.count("/air/stations/") == 2  # code and name link
     detail = client.get(f"/air/stations/{city.station}?lang=en").text
-    assert "Annual evaluation (HJ 663)" in detail and "GB 3095 2012" in detail
+    assert "Annual evaluation (HJ 663)" in detail
+    assert "GB 3095 2012" in detail
     assert "too few valid days" in detail  # 3 days of 2026 < 324 (GB 3095 Table 4)
     hourly = client.get(f"/api/v1/air/stations/{city.station}/hourly").json()
     assert len(hourly["series"]) == 6
@@ -85,10 +92,12 @@ def test_air_pages_list_detail_and_chart_data(client: TestClient, city: City) ->
 
 def test_water_pages_class_and_main_pollutant(client: TestClient, city: City) -> None:
     listing = client.get("/water").text
-    assert "Ⅳ类" in listing and "氨氮(0.2)" in listing
+    assert "Ⅳ类" in listing
+    assert "氨氮(0.2)" in listing
     assert city.section not in client.get("/water?water_class=2").text
     detail = client.get(f"/water/sections/{city.section}").text
-    assert 'id="section-class">Ⅳ类<' in detail and "未达标" in detail
+    assert 'id="section-class">Ⅳ类<' in detail
+    assert "未达标" in detail
     series = client.get(f"/api/v1/water/sections/{city.section}/series?item=w21003").json()
     assert series["series"][0]["data"][0][1] == 1.2
     assert {m["value"] for m in series["marks"]} == {1.0, 2.0}  # Ⅲ (target and Ⅲ) and Ⅴ limits
@@ -102,10 +111,12 @@ def test_sources_filters_paging_and_enterprise_detail(client: TestClient, city: 
     assert client.get("/sources?status=bogus").status_code == 422
     assert client.get("/sources?page_size=0").status_code == 422
     detail = client.get(f"/sources/enterprises/{city.credit_code}").text
-    assert "DA001" in detail and "72 / 72" in detail  # every hour converted above the limit
+    assert "DA001" in detail
+    assert "72 / 72" in detail
     national = detail.split("/api/v1/sources/outlets/")[1].split('"')[0].split("?")[0]
     data = client.get(f"/api/v1/sources/outlets/{national}").json()
-    assert data["series"][1]["data"][-1][1] == 45.0 and data["marks"][0]["value"] == 35.0
+    assert data["series"][1]["data"][-1][1] == 45.0
+    assert data["marks"][0]["value"] == 35.0
 
 
 def test_rankings_and_every_export(client: TestClient) -> None:
@@ -114,9 +125,11 @@ def test_rankings_and_every_export(client: TestClient) -> None:
     assert client.get("/rankings?order=x").status_code == 422
     for path in ("/air", "/water", "/sources", "/rankings"):
         csv_response = client.get(f"{path}?format=csv")
-        assert csv_response.status_code == 200 and csv_response.content.startswith(b"\xef\xbb\xbf")
+        assert csv_response.status_code == 200
+        assert csv_response.content.startswith(b"\xef\xbb\xbf")
         workbook = load_workbook(io.BytesIO(client.get(f"{path}?format=xlsx&lang=en").content))
-        assert workbook.active is not None and workbook.active.max_row >= 2
+        assert workbook.active is not None
+        assert workbook.active.max_row >= 2
     assert client.get("/air?format=pdf").status_code == 422
 
 

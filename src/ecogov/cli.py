@@ -63,6 +63,9 @@ DatabaseUrl = Annotated[
 
 
 def _configure_logging() -> None:
+    from ecogov.audit.redaction import install_log_redaction
+
+    install_log_redaction()  # device passwords, tokens and hashes never reach a log line
     logging.basicConfig(
         level=get_settings().log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecogov.accounts import service as accounts
 from ecogov.accounts.models import UserAccount
 from ecogov.accounts.principal import PUBLIC, AccessDeniedError, Principal, Role
+from ecogov.audit.redaction import install_log_redaction
 from ecogov.audit.service import AuditQueryError
 from ecogov.config import Environment, Settings
 
@@ -369,6 +370,7 @@ async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:
 
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Add :class:`SecurityMiddleware`; answer refused access with 401/403, bad account input with 400."""
+    install_log_redaction()
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.state.session_signer = SessionSigner(settings)
     app.state.settings = settings

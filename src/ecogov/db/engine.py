@@ -41,8 +41,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url : str
         ``sqlite:///relative/or/absolute.sqlite`` or ``postgresql+psycopg://user@host/db``.
     **kwargs
-        Passed on to :func:`sqlalchemy.create_engine`.
+        Passed on to :func:`sqlalchemy.create_engine`. ``hide_parameters`` defaults to true:
+        statement parameters (device passwords, password hashes) never reach logs or errors.
     """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -252,3 +252,262 @@ def test_annual_evaluation_vectorised_over_stations() -> None:
         rounded = [float(decimal_round(v, 0)) for v in pm[i]]
         assert ev.statistics["PM2_5 P95"].value[i] == air.percentile(rounded, 95, ndigits=0)
         assert ev.statistics["PM2_5 annual_mean"].value[i] == round(Fraction(sum(map(int, rounded)), 365))
+
+
+# --- exact kernels against a Fraction reference (block boundaries exercised) -----------------
+
+_hour = st.one_of(
+    st.none(),
+    st.decimals(min_value=0, max_value=2000, places=2, allow_nan=False, allow_infinity=False),
+)
+
+
+def _fraction_daily_mean(hours: list[float | None], ndigits: int) -> tuple[Fraction | None, int]:
+    # GB/T 8170 on each hourly value (decimal), exact mean, half-even to the same precision.
+    kept = [Fraction(decimal_round(h, ndigits)) for h in hours if h is not None]
+    if not kept:
+        return None, 0
+    unit = Fraction(1, 10**ndigits)
+    return round(sum(kept, Fraction(0)) / len(kept) / unit) * unit, len(kept)
+
+
+def _fraction_mda8(hours: list[float | None]) -> tuple[Fraction | None, int]:
+    # GB 3095 Table 4 / HJ 663: windows ending 08:00 … 24:00, each valid with ≥ 6 of 8 hours,
+    # hourly values first rounded to integer µg/m³; the maximum mean rounded half-even.
+    counts = [None if h is None else Fraction(decimal_round(h, 0)) for h in hours]
+    means = []
+    for start in range(17):
+        window = [c for c in counts[start : start + 8] if c is not None]
+        if len(window) >= 6:
+            means.append(sum(window, Fraction(0)) / len(window))
+    return (round(max(means)) if means else None), len(means)
+
+
+@PROPERTY
+@given(
+    days=st.lists(st.lists(_hour, min_size=24, max_size=24), min_size=1, max_size=12),
+    pollutant=st.sampled_from(["PM2_5", "CO", "NO2"]),
+)
+def test_daily_mean_equals_fraction_reference(days: list[list[object]], pollutant: str) -> None:
+    hours = [[None if h is None else float(h) for h in day] for day in days]  # type: ignore[arg-type]
+    array = np.array([[np.nan if h is None else h for h in day] for day in hours])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(air, "_BLOCK_VALUES", 48)  # two days per block: several blocks
+        agg = air.daily_mean(array, pollutant)
+    nd = air.NDIGITS[pollutant]
+    for i, day in enumerate(hours):
+        expected, n = _fraction_daily_mean(day, nd)
+        assert agg.count[i] == n
+        assert agg.valid[i] == (n >= 20)  # GB 3095 Table 4: ≥ 20 hourly means
+        if expected is None:
+            assert np.isnan(agg.value[i])
+        else:
+            assert agg.value[i] == float(expected)
+
+
+@PROPERTY
+@given(days=st.lists(st.lists(_hour, min_size=24, max_size=24), min_size=1, max_size=12))
+def test_mda8_equals_fraction_reference(days: list[list[object]]) -> None:
+    hours = [[None if h is None else float(h) for h in day] for day in days]  # type: ignore[arg-type]
+    array = np.array([[np.nan if h is None else h for h in day] for day in hours])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(air, "_BLOCK_VALUES", 72)  # three days per block
+        agg = air.o3_mda8(array)
+    for i, day in enumerate(hours):
+        expected, windows = _fraction_mda8(day)
+        assert agg.count[i] == windows
+        if expected is None:
+            assert np.isnan(agg.value[i])
+            assert not agg.valid[i]
+        else:
+            assert agg.value[i] == expected
+            assert agg.valid[i] == (windows >= 14 or expected > 160)
+
+
+@PROPERTY
+@given(series=st.lists(st.one_of(st.none(), st.integers(0, 400)), min_size=8, max_size=80))
+def test_o3_8h_moving_equals_fraction_reference(series: list[int | None]) -> None:
+    # Short series use the band product, long ones (> 48 h) shifted sums: both exact on integers.
+    agg = air.o3_8h_moving(np.array([np.nan if v is None else v for v in series], dtype=float))
+    for j in range(len(series) - 7):
+        window = [v for v in series[j : j + 8] if v is not None]
+        assert agg.count[j] == len(window)
+        assert agg.valid[j] == (len(window) >= 6)
+        if window:
+            assert agg.value[j] == float(Fraction(sum(window), len(window)))
+        else:
+            assert np.isnan(agg.value[j])
+
+
+@PROPERTY
+@given(
+    num=st.integers(-(2**53) + 1, 2**53 - 1),
+    den=st.integers(1, 4000),
+)
+def test_half_even_quotient_exact(num: int, den: int) -> None:
+    # GB/T 8170 §3.2 on an exact quotient of integers, below and above the 2**52 fast range.
+    got = air._half_even_div(np.array([float(num)]), np.array([float(den)]))
+    assert got[0] == round(Fraction(num, den))
+
+
+# --- HJ 663—2026 options: straddling year, exceptional events, three-year evaluation ---------
+
+YEAR_2026 = np.arange("2026-01-01", "2027-01-01", dtype="datetime64[D]")
+
+
+def test_year_straddling_the_switch_is_split_by_default() -> None:
+    # PM2.5 32 every day of 2026: Jan–Feb under GB 3095—2012 (annual 35 → attained), Mar–Dec
+    # under GB 3095—2026 transitional (annual 30 → not attained); "split" needs both parts.
+    ev = air.annual_evaluation({"PM2_5": np.full(YEAR_2026.size, 32.0)}, YEAR_2026)
+    assert ev.limit_set == "2012+2026-transitional"
+    assert [p.limit_set for p in ev.parts] == ["2012", "2026-transitional"]
+    assert [int(p.statistics["PM2_5 annual_mean"].count) for p in ev.parts] == [59, 306]
+    assert [bool(p.attained) for p in ev.parts] == [True, False]
+    assert bool(ev.valid)
+    assert not bool(ev.attained)
+    whole = ev.statistics["PM2_5 annual_mean"]
+    assert (float(whole.value), int(whole.count), whole.limit) == (32.0, 365, 30)
+    assert not bool(whole.attained)
+    assert (ev.first_day, ev.last_day) == (YEAR_2026[0], YEAR_2026[-1])
+
+
+@pytest.mark.parametrize(
+    ("options", "limit_set", "attained"),
+    [
+        ({"straddle": "year-start"}, "2012", True),  # edition in force on 1 January: 35
+        ({"straddle": "year-end"}, "2026-transitional", False),  # on 31 December: 30
+        ({"edition": "2012"}, "2012", True),  # an explicit edition is never split
+    ],
+)
+def test_straddle_options(options: dict[str, str], limit_set: str, attained: bool) -> None:
+    ev = air.annual_evaluation({"PM2_5": np.full(YEAR_2026.size, 32.0)}, YEAR_2026, **options)  # type: ignore[arg-type]
+    assert (ev.limit_set, bool(ev.attained), ev.parts) == (limit_set, attained, ())
+
+
+def test_split_parts_keep_the_monthly_minimum() -> None:
+    # GB 3095 Table 4: 27 valid days in every month. 26 in January invalidates the first part
+    # and the year; the March–December part stays valid.
+    pm = np.full(YEAR_2026.size, 20.0)
+    pm[:5] = np.nan
+    ev = air.annual_evaluation({"PM2_5": pm}, YEAR_2026)
+    assert [bool(p.valid) for p in ev.parts] == [False, True]
+    assert not bool(ev.valid)
+    assert not bool(ev.attained)
+    with pytest.raises(ValueError, match="valid: split, year-start, year-end"):
+        air.annual_evaluation({"PM2_5": pm}, YEAR_2026, straddle="by-month")  # type: ignore[arg-type]
+
+
+def _dust_year() -> tuple[np.ndarray, np.ndarray]:
+    # PM10 50 µg/m³ every day of 2025 except a 20-day sand-dust episode in March at 400.
+    pm10 = np.full(YEAR_2025.size, 50.0)
+    days = (YEAR_2025 - YEAR_2025[0]).astype(int)  # 0 = 1 January
+    dust = (days >= 63) & (days < 83)  # 5–24 March
+    pm10[dust] = 400.0
+    return pm10, dust
+
+
+def test_exceptional_days_excluded_from_particulates() -> None:
+    pm10, dust = _dust_year()
+    so2 = np.where(dust, 30.0, 10.0)
+    # As measured: mean (345·50 + 20·400)/365 = 69.18 → 69; P95 k = 1 + 364·0.95 = 346.8 → 400.
+    raw = air.annual_evaluation({"PM10": pm10, "SO2": so2}, YEAR_2025)
+    assert (float(raw.statistics["PM10 annual_mean"].value), float(raw.statistics["PM10 P95"].value)) == (
+        69,
+        400,
+    )
+    # 环办监测〔2016〕120号: the episode's particulate data are deducted → 50 and 50, attained (70/150).
+    ev = air.annual_evaluation({"PM10": pm10, "SO2": so2}, YEAR_2025, exceptional_days=dust)
+    mean = ev.statistics["PM10 annual_mean"]
+    assert (float(mean.value), int(mean.count), int(mean.excluded)) == (50, 345, 20)
+    assert float(ev.statistics["PM10 P95"].value) == 50
+    assert bool(ev.valid)  # completeness counted before exclusion
+    assert bool(ev.attained)
+    # SO2 is not a particulate: its statistics keep the episode (345·10 + 20·30)/365 = 11.1 → 11.
+    assert float(ev.statistics["SO2 annual_mean"].value) == 11
+    assert int(ev.statistics["SO2 annual_mean"].excluded) == 0
+
+
+def test_exceptional_options() -> None:
+    pm10, dust = _dust_year()
+    include = air.annual_evaluation(
+        {"PM10": pm10}, YEAR_2025, exceptional_days=dust, exceptional_policy="include"
+    )
+    assert float(include.statistics["PM10 annual_mean"].value) == 69
+    # Counting completeness after exclusion leaves March with 11 days (< 27): invalid.
+    after = air.annual_evaluation(
+        {"PM10": pm10}, YEAR_2025, exceptional_days=dust, exceptional_completeness="after-exclusion"
+    )
+    assert not bool(after.valid)
+    # Every pollutant, one station of two flagged (flags broadcast over stations).
+    both = air.annual_evaluation(
+        {"SO2": np.stack([np.where(dust, 30.0, 10.0)] * 2)},
+        YEAR_2025,
+        exceptional_days=np.stack([dust, np.zeros_like(dust)]),
+        exceptional_pollutants=("SO2",),
+    )
+    assert both.statistics["SO2 annual_mean"].value.tolist() == [10, 11]
+    with pytest.raises(ValueError, match="must broadcast"):
+        air.annual_evaluation({"PM10": pm10}, YEAR_2025, exceptional_days=dust[:10])
+    with pytest.raises(ValueError, match="valid: exclude, include"):
+        air.annual_evaluation({"PM10": pm10}, YEAR_2025, exceptional_days=dust, exceptional_policy="drop")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="exceptional_pollutants"):
+        air.annual_evaluation({"PM10": pm10}, YEAR_2025, exceptional_pollutants=("TSP",))
+
+
+def test_good_day_ratio_exceptional_policy() -> None:
+    # 10 days: 7 with AQI ≤ 100, 3 dust days at AQI 300. Included (national practice): 70.0 %;
+    # excluded: 7/7 = 100.0 %.
+    aqi = np.array([50.0] * 7 + [300.0] * 3)
+    dust = np.array([False] * 7 + [True] * 3)
+    assert air.good_day_ratio(aqi, exceptional_days=dust).percent == 70.0
+    excluded = air.good_day_ratio(aqi, exceptional_days=dust, exceptional_policy="exclude")
+    assert (excluded.percent, excluded.valid_days) == (100.0, 7)
+
+
+YEARS_2023_2025 = np.arange("2023-01-01", "2026-01-01", dtype="datetime64[D]")
+
+
+def _three_years(values: tuple[float, float, float], dates: np.ndarray) -> np.ndarray:
+    years = dates.astype("datetime64[Y]").astype(int) + 1970
+    first = int(years[0])
+    return np.select([years == first, years == first + 1], values[:2], values[2]).astype(float)
+
+
+def test_three_year_mean_of_annual_statistics() -> None:
+    # PM2.5 30, 34, 37 µg/m³ in 2023, 2024, 2025: annual means 30, 34, 37 → (30+34+37)/3 = 33.67
+    # → 34 ≤ 35 (GB 3095—2012, in force on 2025-12-31) → attained; P95 likewise 34.
+    pm = _three_years((30, 34, 37), YEARS_2023_2025)
+    ev = air.three_year_evaluation({"PM2_5": pm}, YEARS_2023_2025)
+    assert ev.basis == "three-year mean-of-annual"
+    assert [float(y.statistics["PM2_5 annual_mean"].value) for y in ev.parts] == [30, 34, 37]
+    assert float(ev.statistics["PM2_5 annual_mean"].value) == 34
+    assert float(ev.statistics["PM2_5 P95"].value) == 34
+    assert int(ev.statistics["PM2_5 annual_mean"].count) == 1096
+    assert (ev.limit_set, bool(ev.valid), bool(ev.attained)) == ("2012", True, True)
+
+
+def test_three_year_pooled_days_option() -> None:
+    # Pooled: 365 × 30, 366 × 34, 365 × 37; mean 36 899/1 096 = 33.67 → 34; P95 k = 1 + 1095·0.95
+    # = 1041.25 → X(1041) = X(1042) = 37.
+    pm = _three_years((30, 34, 37), YEARS_2023_2025)
+    ev = air.three_year_evaluation({"PM2_5": pm}, YEARS_2023_2025, method="pooled-days")
+    assert float(ev.statistics["PM2_5 annual_mean"].value) == 34
+    assert float(ev.statistics["PM2_5 P95"].value) == 37
+    assert bool(ev.valid)
+
+
+def test_three_year_validity_limits_and_dates() -> None:
+    # 2025–2027 ends under GB 3095—2026 transitional (annual 30): 31, 31, 32 → 31.33 → 31 > 30.
+    dates = np.arange("2025-01-01", "2028-01-01", dtype="datetime64[D]")
+    pm = _three_years((31, 31, 32), dates)
+    ev = air.three_year_evaluation({"PM2_5": pm}, dates)
+    assert ev.limit_set == "2026-transitional"
+    assert ev.parts[1].limit_set == "2012+2026-transitional"  # 2026 itself is split
+    assert not bool(ev.attained)
+    # One invalid year (January 2026 with 26 days) invalidates the three-year statistic.
+    pm[(dates >= np.datetime64("2026-01-01")) & (dates < np.datetime64("2026-01-06"))] = np.nan
+    assert not bool(air.three_year_evaluation({"PM2_5": pm}, dates).valid)
+    with pytest.raises(ValueError, match="needs every day from 2025-01-01 to 2027-12-31"):
+        air.three_year_evaluation({"PM2_5": pm[:-1]}, dates[:-1])
+    with pytest.raises(ValueError, match="valid: mean-of-annual, pooled-days"):
+        air.three_year_evaluation({"PM2_5": pm}, dates, method="median")  # type: ignore[arg-type]

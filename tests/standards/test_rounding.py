@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -112,3 +112,25 @@ def test_numpy_scalars_accepted() -> None:
 def test_scalar_ties_take_the_exact_path(value: float) -> None:
     # GB/T 8170 §3.2: "1.00005" to 4 decimals is a tie → 1.0000 (even), for every scalar kind.
     assert float(gbt8170(value, 4)) == 1.0
+
+
+def test_sixteen_digit_value_is_not_taken_for_a_tie() -> None:
+    # GB/T 8170 §3.2 on the printed value "536870912.8129334" (to 6 decimals): the discarded
+    # digit is 4, so it rounds down to …933. The half-way decimal "…8129335" has 16 digits and
+    # rounds to this very float, so a float comparison would call it a tie (found by hypothesis).
+    assert gbt8170(536870912.8129334, 6) == float(Decimal("536870912.812933"))
+    assert gbt8170(np.array([536870912.8129334]), 6).tolist() == [536870912.812933]
+
+
+@PROPERTY
+@given(
+    x=st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False),
+    ndigits=st.integers(min_value=-3, max_value=15),
+)
+def test_counts_match_decimal_reference_at_any_magnitude(x: float, ndigits: int) -> None:
+    # Reference: Decimal(repr(x)) scaled by 10**ndigits, quantized half-even (GB/T 8170 §3.2),
+    # then the nearest float; covers the decimal fallback for values scaled beyond 1e14.
+    with localcontext() as ctx:
+        ctx.prec = 400
+        expected = float(Decimal(repr(x)).scaleb(ndigits).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    assert gbt8170_count(np.array([x, x]), ndigits).tolist() == [expected, expected]

@@ -12,8 +12,8 @@ compared with a limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Literal
@@ -22,16 +22,22 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ecogov.standards.editions import (
-    GB3095_LIMIT_SETS,
+    GB3095_FINAL_FROM,
     EditionLike,
+    air_edition_mask,
     gb3095_limit_set,
 )
 from ecogov.standards.rounding import gbt8170_count
 
 __all__ = [
     "ANNUAL_STATISTICS",
+    "EXCEPTIONAL_COMPLETENESS",
+    "EXCEPTIONAL_POLICIES",
+    "EXCEPTIONAL_POLLUTANTS",
     "GB3095_LIMITS",
     "INDEX_VARIANTS",
+    "STRADDLE_POLICIES",
+    "THREE_YEAR_METHODS",
     "VALIDITY",
     "Aggregate",
     "AnnualEvaluation",
@@ -51,6 +57,7 @@ __all__ = [
     "o3_mda8",
     "percentile",
     "percentile_counts",
+    "three_year_evaluation",
 ]
 
 Grade = Literal[1, 2]
@@ -239,34 +246,74 @@ def hourly_valid(minutes: ArrayLike, *, edition: EditionLike = "2012") -> NDArra
     return np.asarray(np.asarray(minutes) >= _validity(edition).hour_min_minutes)
 
 
+_QUOTIENT_EXACT_LIMIT: Final = 2.0**52
+
+
 def _half_even_div(num: NDArray[np.float64], den: NDArray[np.float64]) -> NDArray[np.float64]:
-    """round_half_even(num / den) for exact-integer float64 arrays (den > 0)."""
-    q = np.floor(num / den)
-    r = num - q * den  # exact: |num| < 2**53
-    # correct a possible off-by-one of the float quotient
-    q = np.where(r < 0, q - 1, np.where(r >= den, q + 1, q))
-    r = num - q * den
-    twice = 2 * r
-    up = (twice > den) | ((twice == den) & (np.fmod(q, 2) != 0))
-    return np.asarray(q + up, dtype=np.float64)
+    """round_half_even(num / den) for exact-integer float64 arrays (den > 0, |num| < 2**53).
+
+    Notes
+    -----
+    When :math:`q = num/den` is not a half it lies at least :math:`1/(2 \\cdot den)` from every
+    half; the correctly rounded float quotient errs by at most :math:`|q| \\cdot 2^{-53}`, which is
+    smaller while :math:`|num| < 2^{52}`, and a half is itself exact. So ``rint(num / den)`` is
+    the exact half-even rounding there; larger numerators take ``divmod`` (exact on integer
+    floats) and compare twice the remainder with the divisor.
+    """
+    q = np.rint(num / den)
+    large = np.abs(num) >= _QUOTIENT_EXACT_LIMIT
+    if np.any(large):
+        whole, rest = np.divmod(num, den)
+        twice = 2.0 * rest
+        up = (twice > den) | ((twice == den) & (np.fmod(whole, 2.0) != 0.0))
+        q = np.where(large, whole + up, q)
+    return np.asarray(q, dtype=np.float64)
+
+
+_BLOCK_VALUES: Final = 1 << 17
+"""Values per block in the row-wise kernels. Blocks of about 1 MB keep every temporary in the
+CPU cache and let the allocator reuse it; whole-array temporaries of a year of 1,000 stations
+(70 MB each) cost more in fresh page mappings than in arithmetic."""
+
+
+def _block_rows(width: int) -> int:
+    """Rows per block for rows of ``width`` values."""
+    return max(1, _BLOCK_VALUES // max(width, 1))
+
+
+def _row_sums(
+    values: NDArray[np.float64], ndigits: int | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per-row sum of the non-NaN values and their number, for a 2-D array, block by block.
+
+    With ``ndigits`` the values are first rounded by GB/T 8170 to counts of ``10**-ndigits``
+    (exact integers), whose sum is exact in any order below 2**53. Without, the float sum of
+    the raw values.
+    """
+    rows, width = values.shape
+    total = np.empty(rows)
+    count = np.empty(rows)
+    step = _block_rows(width)
+    for start in range(0, rows, step):
+        block = values[start : start + step]
+        missing = np.isnan(block)
+        terms = gbt8170_count(block, ndigits) if ndigits is not None else block.copy()
+        np.copyto(terms, 0.0, where=missing)
+        total[start : start + step] = terms.sum(axis=-1)
+        count[start : start + step] = width - np.count_nonzero(missing, axis=-1)
+    return total, count
 
 
 def _mean_rounded(
     counts: NDArray[np.float64], valid: NDArray[np.bool_], axis: int = -1
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """GB/T 8170-rounded mean of exact-integer counts along ``axis`` (in the same units).
-
-    Sums of exact integers below 2**53 are exact in any order, so a matrix product with a ones
-    vector (BLAS) gives the exact sum quickly.
-    """
-    x = np.moveaxis(counts, axis, -1)
-    ok = np.moveaxis(valid, axis, -1)
-    ones = np.ones(x.shape[-1])
-    total = np.where(ok, x, 0.0) @ ones
-    n_float = ok.astype(np.float64) @ ones
-    n = n_float.astype(np.int64)
+    """GB/T 8170-rounded mean of exact-integer counts along ``axis`` (in the same units)."""
+    x = np.moveaxis(np.where(valid, counts, np.nan), axis, -1)
+    total, n_float = _row_sums(x.reshape(-1, x.shape[-1]), None)
+    total = total.reshape(x.shape[:-1])
+    n_float = n_float.reshape(x.shape[:-1])
     mean = _half_even_div(total, np.maximum(n_float, 1.0))
-    return np.where(n > 0, mean, np.nan), n
+    return np.where(n_float > 0, mean, np.nan), n_float.astype(np.int64)
 
 
 def daily_mean(
@@ -295,6 +342,12 @@ def daily_mean(
     Aggregate
         ``valid`` where at least 20 hourly means exist.
 
+    Notes
+    -----
+    With ``rounded``, each hourly value is rounded to its published precision, the day's sum
+    of those integer counts is exact, and the mean is the half-even quotient of two integers
+    computed exactly (GB/T 8170 on the exact mean, never on a float approximation of it).
+
     References
     ----------
     GB 3095—2012 / —2026 Table 4 (24 小时平均: 每日至少有 20 个小时平均浓度值);
@@ -303,16 +356,18 @@ def daily_mean(
     h = np.asarray(hourly, dtype=np.float64)
     if h.shape[-1] != 24:
         raise ValueError(f"hourly has {h.shape[-1]} values on its last axis; give 24 per day")
-    ok = ~np.isnan(h)
+    nd = _ndigits(pollutant) if rounded else None
+    total, count = _row_sums(h.reshape(-1, 24), nd)
+    n = count.astype(np.int64).reshape(h.shape[:-1])
+    total = total.reshape(h.shape[:-1])
+    count = count.reshape(h.shape[:-1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if nd is not None:
+            value = _half_even_div(total, np.maximum(count, 1.0)) / 10.0**nd
+        else:
+            value = total / count
+    value = np.where(n > 0, value, np.nan)
     rule = _validity(edition).day_min_hours
-    if rounded:
-        nd = _ndigits(pollutant)
-        mean_counts, n = _mean_rounded(gbt8170_count(h, nd), ok)
-        value = mean_counts / 10.0**nd
-    else:
-        n = ok.sum(axis=-1).astype(np.int64)
-        with np.errstate(invalid="ignore"):
-            value = np.nansum(h, axis=-1) / np.where(n > 0, n, np.nan)
     return Aggregate(np.asarray(value, dtype=np.float64), n, 24, np.asarray(n >= rule))
 
 
@@ -322,7 +377,24 @@ def _ndigits(pollutant: str) -> int:
     return NDIGITS[pollutant]
 
 
-_BAND_MAX: Final = 48
+def _window_sums(
+    values: NDArray[np.float64], missing: NDArray[np.bool_], window: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Moving sums and counts of the non-missing values of each row, laid out windows × rows.
+
+    ``values`` holds zeros where ``missing``. The rows are transposed once so that each of
+    the ``window`` shifted additions runs over contiguous memory; the sums are exact for
+    integer-valued inputs below 2**53 and need no BLAS (whose threads contend on a busy host).
+    """
+    by_hour = np.ascontiguousarray(values.T)
+    present = np.ascontiguousarray(~missing.T).astype(np.float64)
+    m = values.shape[-1] - window + 1
+    total = by_hour[0:m].copy()
+    count = present[0:m].copy()
+    for k in range(1, window):
+        total += by_hour[k : k + m]
+        count += present[k : k + m]
+    return total, count
 
 
 def o3_8h_moving(hourly: ArrayLike, *, edition: EditionLike = "2012") -> Aggregate:
@@ -345,30 +417,24 @@ def o3_8h_moving(hourly: ArrayLike, *, edition: EditionLike = "2012") -> Aggrega
     GB 3095—2012 / —2026 Table 4 (8 小时平均: 每 8 小时至少有 6 小时平均浓度值).
     """
     h = np.asarray(hourly, dtype=np.float64)
-    if h.shape[-1] < 8:
-        raise ValueError(f"hourly has {h.shape[-1]} values on its last axis; need at least 8")
-    ok = ~np.isnan(h)
-    vals = np.where(ok, h, 0.0)
-    okf = ok.astype(np.float64)
-    m = h.shape[-1] - 7
-    if h.shape[-1] <= _BAND_MAX:
-        # Window sums as a product with a 0/1 band matrix (BLAS); exact for integer values.
-        band = np.zeros((h.shape[-1], m))
-        for k in range(8):
-            band[np.arange(m) + k, np.arange(m)] = 1.0
-        total = vals @ band
-        count = okf @ band
-    else:
-        total = vals[..., 0:m].copy()
-        count = okf[..., 0:m].copy()
-        for k in range(1, 8):
-            total += vals[..., k : k + m]
-            count += okf[..., k : k + m]
-    n = count.astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, total / np.maximum(count, 1.0), np.nan)
+    width = h.shape[-1]
+    if width < 8:
+        raise ValueError(f"hourly has {width} values on its last axis; need at least 8")
+    rows = h.reshape(-1, width)
+    m = width - 7
+    mean = np.empty((rows.shape[0], m))
+    count = np.empty((rows.shape[0], m))
+    step = _block_rows(width)
+    for start in range(0, rows.shape[0], step):
+        block = rows[start : start + step]
+        missing = np.isnan(block)
+        total, n_block = _window_sums(np.where(missing, 0.0, block), missing, 8)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean[start : start + step] = np.where(n_block > 0, total / n_block, np.nan).T
+        count[start : start + step] = n_block.T
+    n = count.astype(np.int64).reshape((*h.shape[:-1], m))
     rule = _validity(edition).o3_8h_min_hours
-    return Aggregate(np.asarray(mean, dtype=np.float64), n, 8, np.asarray(n >= rule))
+    return Aggregate(mean.reshape(n.shape), n, 8, np.asarray(n >= rule))
 
 
 def o3_mda8(
@@ -398,8 +464,11 @@ def o3_mda8(
     Notes
     -----
     Hourly values are rounded to integer µg/m³ first (as published); a window mean is then
-    sum/n of integers with n ≤ 8, whose float is exact at every half, so the GB/T 8170 rounding
-    of the maximum is exact.
+    :math:`S/n` with an integer sum :math:`S` and :math:`n \\in \\{6, 7, 8\\}`. Its float
+    quotient is correctly rounded and monotonic in :math:`S/n`, so the largest float belongs to
+    the largest window mean; it is exact when :math:`S/n` is a half (halves of :math:`n \\le 8`
+    are binary fractions), and otherwise lies at least :math:`1/16` from any half, so
+    ``rint`` of it is the GB/T 8170 rounding of the exact mean.
 
     References
     ----------
@@ -410,15 +479,30 @@ def o3_mda8(
     h = np.asarray(hourly, dtype=np.float64)
     if h.shape[-1] != 24:
         raise ValueError(f"hourly has {h.shape[-1]} values on its last axis; give 24 per day")
-    nd = NDIGITS["O3"]
-    windows = o3_8h_moving(gbt8170_count(h, nd), edition=edition)  # 17 windows within the day
-    valid_w = windows.valid
-    best = np.max(np.where(valid_w, windows.value, -np.inf), axis=-1)
-    n = valid_w.sum(axis=-1).astype(np.int64)
-    value = np.where(n > 0, gbt8170_count(np.where(n > 0, best, 0.0), 0), np.nan)
+    rows = h.reshape(-1, 24)
+    rules = _validity(edition)
+    best = np.empty(rows.shape[0])
+    windows = np.empty(rows.shape[0])
+    step = _block_rows(24)
+    for start in range(0, rows.shape[0], step):
+        block = rows[start : start + step]
+        missing = np.isnan(block)
+        counts = gbt8170_count(block, NDIGITS["O3"])
+        np.copyto(counts, 0.0, where=missing)
+        # The 17 windows ending 08:00 … 24:00, laid out windows × days, so that the maximum
+        # runs over the short leading axis.
+        total, present = _window_sums(counts, missing, 8)
+        valid_w = present >= rules.o3_8h_min_hours
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(total, present, out=total)
+        np.copyto(total, -np.inf, where=~valid_w)
+        best[start : start + step] = total.max(axis=0)
+        windows[start : start + step] = np.count_nonzero(valid_w, axis=0)
+    n = windows.astype(np.int64).reshape(h.shape[:-1])
+    best_of_day = best.reshape(n.shape)
+    value = np.where(n > 0, np.rint(np.where(n > 0, best_of_day, 0.0)), np.nan)
     lim = limit("O3", "8h", edition=edition) if exceedance_limit is None else exceedance_limit
-    rule = _validity(edition).mda8_min_windows
-    valid = (n >= rule) | ((n > 0) & (value > lim))
+    valid = (n >= rules.mda8_min_windows) | ((n > 0) & (value > lim))
     return Aggregate(np.asarray(value, dtype=np.float64), n, 17, np.asarray(valid))
 
 
@@ -442,7 +526,8 @@ def annual_valid(
     Returns
     -------
     numpy.ndarray of bool, shape (...)
-        At least 324 valid days in the year and at least 27 in every month (25 in February).
+        At least 324 valid days in the year and at least 27 in every month of ``dates``
+        (25 in February).
 
     References
     ----------
@@ -451,13 +536,18 @@ def annual_valid(
     """
     rule = _validity(edition)
     v = np.asarray(valid_days, dtype=bool)
+    return np.asarray((v.sum(axis=-1) >= rule.year_min_days) & _months_valid(v, dates, rule))
+
+
+def _months_valid(valid_days: NDArray[np.bool_], dates: ArrayLike, rule: Validity) -> NDArray[np.bool_]:
+    """Every calendar month present in ``dates`` has its minimum of valid days (27, February 25)."""
     d = np.asarray(dates, dtype="datetime64[D]")
-    month = (d.astype("datetime64[M]").astype(np.int64) % 12) + 1
-    ok = v.sum(axis=-1) >= rule.year_min_days
-    for m in range(1, 13):
-        need = rule.february_min_days if m == 2 else rule.month_min_days
-        ok &= v[..., month == m].sum(axis=-1) >= need
-    return np.asarray(ok)
+    months = d.astype("datetime64[M]")
+    ok = np.ones(valid_days.shape[:-1], dtype=bool)
+    for month in np.unique(months):
+        need = rule.february_min_days if int(month.astype(np.int64)) % 12 == 1 else rule.month_min_days
+        ok &= np.count_nonzero(valid_days[..., months == month], axis=-1) >= need
+    return ok
 
 
 def _decimal_fraction(x: float) -> Fraction:
@@ -609,9 +699,12 @@ class AnnualStatistic:
     limit : float
         The GB 3095 limit it is compared with.
     attained : numpy.ndarray of bool
-        ``value <= limit`` (only meaningful where ``valid``).
+        ``value <= limit`` (only meaningful where ``valid``); for a period split at an edition
+        switch, attained in every part against that part's own limit.
     exceedance : numpy.ndarray of float64
         超标倍数 (C − S)/S.
+    excluded : numpy.ndarray of int64
+        Valid days left out as exceptional events (例外事件); 0 when none were excluded.
     """
 
     pollutant: str
@@ -622,11 +715,12 @@ class AnnualStatistic:
     limit: float
     attained: NDArray[np.bool_]
     exceedance: NDArray[np.float64]
+    excluded: NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
 class AnnualEvaluation:
-    """HJ 663 annual evaluation of one or many stations (or cities).
+    """HJ 663 evaluation of one period for one or many stations (or cities).
 
     Attributes
     ----------
@@ -637,9 +731,17 @@ class AnnualEvaluation:
     valid : numpy.ndarray of bool
         Every statistic valid; where False the attainment is *invalid*, not a judgement.
     limit_set : str
-        GB 3095 limit set used.
+        GB 3095 limit set used; for a split period the sets of the parts joined by ``"+"``.
     grade : int
         Grade of the limits.
+    basis : str
+        ``"year"`` (one calendar year or shorter period), ``"part"`` (one edition's part of a
+        split year), ``"three-year mean-of-annual"`` or ``"three-year pooled-days"``.
+    first_day, last_day : numpy.datetime64
+        The period evaluated.
+    parts : tuple of AnnualEvaluation
+        The parts of a year split at an edition switch, or the three years of a three-year
+        evaluation; empty otherwise.
     """
 
     statistics: dict[str, AnnualStatistic]
@@ -647,6 +749,168 @@ class AnnualEvaluation:
     valid: NDArray[np.bool_]
     limit_set: str
     grade: int
+    basis: str = "year"
+    first_day: np.datetime64 = field(default_factory=lambda: np.datetime64("NaT", "D"))
+    last_day: np.datetime64 = field(default_factory=lambda: np.datetime64("NaT", "D"))
+    parts: tuple[AnnualEvaluation, ...] = ()
+
+
+StraddlePolicy = Literal["split", "year-start", "year-end"]
+STRADDLE_POLICIES: Final[tuple[StraddlePolicy, ...]] = ("split", "year-start", "year-end")
+"""How a period that straddles an edition switch (2026-03-01, 2031-01-01) is evaluated when no
+edition is given. HJ 663—2026's rule was not obtained. ``"split"`` (default): each day under the
+edition in force on its date — the period is cut at the switch, each part is judged against its
+own limits (its months must meet the monthly minimum), the whole period must meet the annual
+minimum, and the period attains only if every part does. ``"year-start"`` / ``"year-end"``:
+the whole period under the edition in force on its first / last day."""
+
+ExceptionalPolicy = Literal["exclude", "include"]
+EXCEPTIONAL_POLICIES: Final[tuple[ExceptionalPolicy, ...]] = ("exclude", "include")
+"""What flagged exceptional-event days (例外事件: sand and dust 沙尘 …) do to a statistic.
+``"exclude"`` leaves them out (环办监测〔2016〕120号: particulate data of sand-dust episodes are
+deducted for assessment and ranking; HJ 663—2026 adds 例外事件, text not obtained);
+``"include"`` keeps them (the data as measured)."""
+
+ExceptionalCompleteness = Literal["before-exclusion", "after-exclusion"]
+EXCEPTIONAL_COMPLETENESS: Final[tuple[ExceptionalCompleteness, ...]] = (
+    "before-exclusion",
+    "after-exclusion",
+)
+"""Whether the GB 3095 Table 4 minimum-data rule counts excluded days (``"before-exclusion"``,
+default: they were measured and valid, and were set aside by rule) or not."""
+
+EXCEPTIONAL_POLLUTANTS: Final[tuple[str, ...]] = ("PM10", "PM2_5")
+"""Pollutants whose exceptional days are excluded by default: the particulates of the sand-dust
+rule (环办监测〔2016〕120号, 沙尘天气过程颗粒物浓度扣除)."""
+
+ThreeYearMethod = Literal["mean-of-annual", "pooled-days"]
+THREE_YEAR_METHODS: Final[tuple[ThreeYearMethod, ...]] = ("mean-of-annual", "pooled-days")
+"""HJ 663—2026 introduces a three-year moving-average evaluation (三年滑动平均, MEE release of
+2026-02-26); its text was not obtained. ``"mean-of-annual"`` (default): the GB/T 8170-rounded
+mean of the three annual statistics; ``"pooled-days"``: each statistic over the pooled valid
+days of the three years."""
+
+
+def _check_option(name: str, value: str, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        raise ValueError(f"{name}={value!r} is not known; valid: {', '.join(valid)}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Series:
+    """One pollutant's daily counts prepared for evaluation."""
+
+    counts: NDArray[np.float64]  # rounded values in units of the last digit; NaN = unused
+    complete: NDArray[np.bool_]  # days that count toward the minimum-data rule
+    excluded: NDArray[np.bool_]  # valid days set aside as exceptional
+
+
+def _prepare(
+    daily: Mapping[str, ArrayLike],
+    n_days: int,
+    *,
+    exceptional_days: ArrayLike | None,
+    exceptional_policy: ExceptionalPolicy,
+    exceptional_pollutants: Collection[str],
+    exceptional_completeness: ExceptionalCompleteness,
+) -> dict[str, _Series]:
+    _check_option("exceptional_policy", exceptional_policy, EXCEPTIONAL_POLICIES)
+    _check_option("exceptional_completeness", exceptional_completeness, EXCEPTIONAL_COMPLETENESS)
+    unknown = sorted(set(exceptional_pollutants) - set(ANNUAL_STATISTICS))
+    if unknown:
+        raise ValueError(f"exceptional_pollutants has {unknown}; valid: {', '.join(ANNUAL_STATISTICS)}")
+    if not daily:
+        raise ValueError("daily is empty; give at least one pollutant")
+    series: dict[str, _Series] = {}
+    for pollutant, values in daily.items():
+        if pollutant not in ANNUAL_STATISTICS:
+            raise ValueError(
+                f"pollutant={pollutant!r} has no HJ 663 annual statistic; valid: "
+                f"{', '.join(ANNUAL_STATISTICS)}"
+            )
+        x = np.asarray(values, dtype=np.float64)
+        if x.shape[-1] != n_days:
+            raise ValueError(f"{pollutant}: {x.shape[-1]} daily values for {n_days} dates")
+        counts = gbt8170_count(x, NDIGITS[pollutant])
+        measured = ~np.isnan(counts)
+        excluded = np.zeros(x.shape, dtype=bool)
+        if (
+            exceptional_days is not None
+            and exceptional_policy == "exclude"
+            and pollutant in exceptional_pollutants
+        ):
+            flags = np.asarray(exceptional_days, dtype=bool)
+            try:
+                excluded = np.broadcast_to(flags, x.shape) & measured
+            except ValueError:
+                raise ValueError(
+                    f"exceptional_days has shape {flags.shape}; it must broadcast to the "
+                    f"{pollutant} values' shape {x.shape}"
+                ) from None
+            counts = np.where(excluded, np.nan, counts)
+        complete = measured if exceptional_completeness == "before-exclusion" else measured & ~excluded
+        series[pollutant] = _Series(counts, complete, excluded)
+    return series
+
+
+def _statistics(
+    series: Mapping[str, _Series],
+    valid_of: Callable[[NDArray[np.bool_]], NDArray[np.bool_]],
+    limit_set: str,
+    grade: Grade,
+) -> dict[str, AnnualStatistic]:
+    """HJ 663 Table 1 statistics of prepared series, judged against ``limit_set``."""
+    stats: dict[str, AnnualStatistic] = {}
+    for pollutant, data in series.items():
+        nd = NDIGITS[pollutant]
+        valid = valid_of(data.complete)
+        excluded = np.count_nonzero(data.excluded, axis=-1).astype(np.int64)
+        used = ~np.isnan(data.counts)
+        for name, p, period in ANNUAL_STATISTICS[pollutant]:
+            if p is None:
+                value_counts, n = _mean_rounded(data.counts, used)
+            else:
+                value_counts, n = percentile_counts(data.counts, p)
+            value = value_counts / 10.0**nd
+            lim = limit(pollutant, period, grade=grade, edition=limit_set)
+            stats[f"{pollutant} {name}"] = AnnualStatistic(
+                pollutant,
+                name,
+                value,
+                n,
+                valid,
+                lim,
+                np.asarray(value <= lim),
+                exceedance_multiple(value, lim),
+                excluded,
+            )
+    return stats
+
+
+def _evaluation(
+    stats: dict[str, AnnualStatistic],
+    limit_set: str,
+    grade: Grade,
+    d: NDArray[np.datetime64],
+    *,
+    basis: str,
+    parts: tuple[AnnualEvaluation, ...] = (),
+) -> AnnualEvaluation:
+    attained = np.logical_and.reduce([s.attained for s in stats.values()])
+    valid = np.logical_and.reduce([s.valid for s in stats.values()])
+    return AnnualEvaluation(
+        stats, np.asarray(attained & valid), np.asarray(valid), limit_set, grade, basis, d[0], d[-1], parts
+    )
+
+
+def _any_day(complete: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    return np.asarray(complete.any(axis=-1))
+
+
+def _limit_sets_by_day(d: NDArray[np.datetime64]) -> NDArray[np.str_]:
+    new = air_edition_mask(d)
+    final = d >= np.datetime64(GB3095_FINAL_FROM.date(), "D")
+    return np.where(final, "2026-final", np.where(new, "2026-transitional", "2012"))
 
 
 def annual_evaluation(
@@ -655,6 +919,11 @@ def annual_evaluation(
     *,
     edition: EditionLike | None = None,
     grade: Grade = 2,
+    straddle: StraddlePolicy = "split",
+    exceptional_days: ArrayLike | None = None,
+    exceptional_policy: ExceptionalPolicy = "exclude",
+    exceptional_pollutants: Collection[str] = EXCEPTIONAL_POLLUTANTS,
+    exceptional_completeness: ExceptionalCompleteness = "before-exclusion",
 ) -> AnnualEvaluation:
     """HJ 663 annual statistics, validity and attainment from daily values.
 
@@ -664,16 +933,30 @@ def annual_evaluation(
         Valid daily values (24-h means; O3: MDA8), NaN where the day is invalid. Pollutants:
         any of ``SO2, NO2, PM10, PM2_5, CO, O3``. Leading axes are stations or cities.
     dates : array_like of datetime64[D], shape (n_days,)
-        The days of one calendar year.
+        The days of one calendar year (Beijing dates).
     edition : str or date, optional
-        GB 3095 limit set; default: chosen from the first date. (A year that straddles
-        2026-03-01 must be split by the caller; how HJ 663—2026 treats it is unknown.)
+        GB 3095 limit set for the whole period. Default: by the dates, see ``straddle``.
     grade : {1, 2}
         Grade of the limits.
+    straddle : {"split", "year-start", "year-end"}
+        A period crossing 2026-03-01 (or 2031-01-01) without ``edition``: ``"split"`` judges
+        each day under the edition in force on its date (see :data:`STRADDLE_POLICIES`).
+    exceptional_days : array_like of bool, shape broadcastable to (..., n_days), optional
+        Days flagged as exceptional events (例外事件, e.g. a sand-dust episode).
+    exceptional_policy : {"exclude", "include"}
+        ``"exclude"`` (default) leaves flagged days out of the statistics of
+        ``exceptional_pollutants``; ``"include"`` ignores the flags.
+    exceptional_pollutants : collection of str
+        Pollutants the exclusion applies to (default PM10 and PM2.5).
+    exceptional_completeness : {"before-exclusion", "after-exclusion"}
+        Whether excluded days still count toward the minimum-data rule (default: they do).
 
     Returns
     -------
     AnnualEvaluation
+        For a split period: whole-period statistics (values, counts, completeness) with the
+        limit in force on the last day; ``attained`` requires every part to attain against its
+        own limits; the parts are in ``parts``.
 
     Notes
     -----
@@ -683,47 +966,175 @@ def annual_evaluation(
 
     References
     ----------
-    HJ 663—2013 §5 (评价方法), Table 1 and Annex A; GB 3095—2012 / —2026 Tables 1 and 4;
-    GB/T 8170—2008.
+    HJ 663—2013 §5 (评价方法), Table 1 and Annex A; HJ 663—2026 (in force 2026-03-01: 例外事件
+    and 三年滑动平均 added, text not obtained); GB 3095—2012 / —2026 Tables 1 and 4;
+    GB/T 8170—2008; 环办监测〔2016〕120号 (沙尘天气过程颗粒物浓度扣除).
     """
     d = np.asarray(dates, dtype="datetime64[D]")
     if d.ndim != 1 or d.size == 0:
         raise ValueError("dates must be a non-empty 1-D array of days")
-    limit_set = gb3095_limit_set(d[0] if edition is None else edition)
-    if limit_set not in GB3095_LIMIT_SETS:  # pragma: no cover - guarded by gb3095_limit_set
-        raise ValueError(limit_set)
+    _check_option("straddle", straddle, STRADDLE_POLICIES)
+    series = _prepare(
+        daily,
+        d.size,
+        exceptional_days=exceptional_days,
+        exceptional_policy=exceptional_policy,
+        exceptional_pollutants=exceptional_pollutants,
+        exceptional_completeness=exceptional_completeness,
+    )
+    if edition is not None:
+        sets = np.full(d.size, gb3095_limit_set(edition))
+    else:
+        sets = _limit_sets_by_day(d)
+        if straddle == "year-start":
+            sets[:] = sets[0]
+        elif straddle == "year-end":
+            sets[:] = sets[-1]
+
+    def whole_valid(complete: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        return annual_valid(complete, d, edition=str(sets[-1]))
+
+    whole = _statistics(series, whole_valid, str(sets[-1]), grade)
+    cuts = np.flatnonzero(sets[1:] != sets[:-1]) + 1
+    if cuts.size == 0:
+        return _evaluation(whole, str(sets[0]), grade, d, basis="year")
+    parts = []
+    for segment in np.split(np.arange(d.size), cuts):
+        part_days = d[segment]
+        part_set = str(sets[segment[0]])
+        part_series = {
+            p: _Series(v.counts[..., segment], v.complete[..., segment], v.excluded[..., segment])
+            for p, v in series.items()
+        }
+
+        def part_valid(
+            complete: NDArray[np.bool_],
+            days: NDArray[np.datetime64] = part_days,
+            rules: Validity = VALIDITY[part_set],
+        ) -> NDArray[np.bool_]:
+            return _months_valid(complete, days, rules)
+
+        part_stats = _statistics(part_series, part_valid, part_set, grade)
+        parts.append(_evaluation(part_stats, part_set, grade, part_days, basis="part"))
+    combined = {
+        key: replace(stat, attained=np.logical_and.reduce([part.statistics[key].attained for part in parts]))
+        for key, stat in whole.items()
+    }
+    joined = "+".join(part.limit_set for part in parts)
+    return _evaluation(combined, joined, grade, d, basis="year", parts=tuple(parts))
+
+
+def three_year_evaluation(
+    daily: Mapping[str, ArrayLike],
+    dates: ArrayLike,
+    *,
+    method: ThreeYearMethod = "mean-of-annual",
+    grade: Grade = 2,
+    straddle: StraddlePolicy = "split",
+    exceptional_days: ArrayLike | None = None,
+    exceptional_policy: ExceptionalPolicy = "exclude",
+    exceptional_pollutants: Collection[str] = EXCEPTIONAL_POLLUTANTS,
+    exceptional_completeness: ExceptionalCompleteness = "before-exclusion",
+) -> AnnualEvaluation:
+    """Three-year moving-average evaluation (三年滑动平均) over three consecutive calendar years.
+
+    Parameters
+    ----------
+    daily : mapping of pollutant to array_like, shape (..., n_days), µg/m³ (CO mg/m³)
+        Valid daily values (24-h means; O3: MDA8) of the three years, NaN where invalid.
+    dates : array_like of datetime64[D], shape (n_days,)
+        Every day from 1 January of the first year to 31 December of the third.
+    method : {"mean-of-annual", "pooled-days"}
+        See :data:`THREE_YEAR_METHODS`.
+    grade, straddle, exceptional_days, exceptional_policy, exceptional_pollutants, exceptional_completeness
+        As in :func:`annual_evaluation`, applied to each year.
+
+    Returns
+    -------
+    AnnualEvaluation
+        ``basis`` names the method; ``parts`` holds the three annual evaluations. Each
+        statistic is valid when it is valid in all three years, and is judged against the
+        limits in force on the last day of the third year.
+
+    Notes
+    -----
+    ``"mean-of-annual"``: :math:`\bar C = (C_1 + C_2 + C_3)/3` of the GB/T 8170-rounded annual
+    statistics, rounded half-even exactly (integer µg/m³, CO 0.1 mg/m³).
+
+    References
+    ----------
+    HJ 663—2026 (三年滑动平均评价方法, announced by the MEE on 2026-02-26; text not obtained, the
+    form is an ecogov option); HJ 663—2013 Table 1 and Annex A; GB/T 8170—2008.
+    """
+    _check_option("method", method, THREE_YEAR_METHODS)
+    d = np.asarray(dates, dtype="datetime64[D]")
+    if d.ndim != 1 or d.size == 0:
+        raise ValueError("dates must be a non-empty 1-D array of days")
+    first_year = int(str(d[0])[:4])
+    expected = np.arange(f"{first_year}-01-01", f"{first_year + 3}-01-01", dtype="datetime64[D]")
+    if d.size != expected.size or np.any(d != expected):
+        raise ValueError(
+            f"dates run from {d[0]} to {d[-1]}; a three-year evaluation needs every day from "
+            f"{expected[0]} to {expected[-1]}"
+        )
+    flags = None if exceptional_days is None else np.asarray(exceptional_days, dtype=bool)
+    arrays = {p: np.asarray(v, dtype=np.float64) for p, v in daily.items()}
+    years = []
+    for year in range(first_year, first_year + 3):
+        inside = (d >= np.datetime64(f"{year}-01-01")) & (d < np.datetime64(f"{year + 1}-01-01"))
+        year_flags = None if flags is None else flags[..., inside]
+        years.append(
+            annual_evaluation(
+                {p: v[..., inside] for p, v in arrays.items()},
+                d[inside],
+                grade=grade,
+                straddle=straddle,
+                exceptional_days=year_flags,
+                exceptional_policy=exceptional_policy,
+                exceptional_pollutants=exceptional_pollutants,
+                exceptional_completeness=exceptional_completeness,
+            )
+        )
+    final_set = str(_limit_sets_by_day(d[-1:])[0])
     stats: dict[str, AnnualStatistic] = {}
-    attained: NDArray[np.bool_] | None = None
-    valid_all: NDArray[np.bool_] | None = None
-    for pollutant, values in daily.items():
-        if pollutant not in ANNUAL_STATISTICS:
-            raise ValueError(
-                f"pollutant={pollutant!r} has no HJ 663 annual statistic; valid: "
-                f"{', '.join(ANNUAL_STATISTICS)}"
-            )
-        x = np.asarray(values, dtype=np.float64)
-        if x.shape[-1] != d.size:
-            raise ValueError(f"{pollutant}: {x.shape[-1]} daily values for {d.size} dates")
-        nd = NDIGITS[pollutant]
-        counts = gbt8170_count(x, nd)
-        ok = ~np.isnan(counts)
-        valid = annual_valid(ok, d, edition=limit_set)
-        for name, p, period in ANNUAL_STATISTICS[pollutant]:
-            if p is None:
-                value_counts, n = _mean_rounded(counts, ok)
-            else:
-                value_counts, n = percentile_counts(counts, p)
-            value = value_counts / 10.0**nd
-            lim = limit(pollutant, period, grade=grade, edition=limit_set)
-            att = np.asarray(value <= lim)
-            stats[f"{pollutant} {name}"] = AnnualStatistic(
-                pollutant, name, value, n, valid, lim, att, exceedance_multiple(value, lim)
-            )
-            attained = att if attained is None else attained & att
-            valid_all = valid if valid_all is None else valid_all & valid
-    if attained is None or valid_all is None:
-        raise ValueError("daily is empty; give at least one pollutant")
-    return AnnualEvaluation(stats, attained & valid_all, valid_all, limit_set, grade)
+    if method == "pooled-days":
+        pooled = _prepare(
+            arrays,
+            d.size,
+            exceptional_days=flags,
+            exceptional_policy=exceptional_policy,
+            exceptional_pollutants=exceptional_pollutants,
+            exceptional_completeness=exceptional_completeness,
+        )
+        stats = _statistics(pooled, _any_day, final_set, grade)  # validity: per year below
+    for key, first in years[0].statistics.items():
+        valid = np.logical_and.reduce([y.statistics[key].valid for y in years])
+        excluded = np.sum([y.statistics[key].excluded for y in years], axis=0)
+        if method == "pooled-days":
+            stat = stats[key]
+            stats[key] = replace(stat, valid=np.asarray(valid), excluded=np.asarray(excluded))
+            continue
+        nd = NDIGITS[first.pollutant]
+        scale = 10.0**nd
+        total = np.sum([gbt8170_count(y.statistics[key].value, nd) for y in years], axis=0)
+        value = np.asarray(
+            _half_even_div(np.asarray(total, dtype=np.float64), np.full(np.shape(total), 3.0)) / scale
+        )
+        period = next(per for name, _, per in ANNUAL_STATISTICS[first.pollutant] if name == first.statistic)
+        lim = limit(first.pollutant, period, grade=grade, edition=final_set)
+        count = np.sum([y.statistics[key].count for y in years], axis=0).astype(np.int64)
+        stats[key] = AnnualStatistic(
+            first.pollutant,
+            first.statistic,
+            value,
+            count,
+            np.asarray(valid),
+            lim,
+            np.asarray(value <= lim),
+            exceedance_multiple(value, lim),
+            np.asarray(excluded, dtype=np.int64),
+        )
+    return _evaluation(stats, final_set, grade, d, basis=f"three-year {method}", parts=tuple(years))
 
 
 @dataclass(frozen=True, slots=True)
@@ -735,7 +1146,13 @@ class GoodDayRatio:
     valid_days: NDArray[np.int64]
 
 
-def good_day_ratio(daily_aqi: ArrayLike, *, ndigits: int = 1) -> GoodDayRatio:
+def good_day_ratio(
+    daily_aqi: ArrayLike,
+    *,
+    ndigits: int = 1,
+    exceptional_days: ArrayLike | None = None,
+    exceptional_policy: ExceptionalPolicy = "include",
+) -> GoodDayRatio:
     """优良天数比例: days with AQI ≤ 100 over days with a valid AQI, in percent.
 
     Parameters
@@ -745,6 +1162,11 @@ def good_day_ratio(daily_aqi: ArrayLike, *, ndigits: int = 1) -> GoodDayRatio:
     ndigits : int
         Decimals of the percentage (GB/T 8170, exact from the integer ratio); national
         reports use one.
+    exceptional_days : array_like of bool, broadcastable to ``daily_aqi``, optional
+        Days flagged as exceptional events (例外事件, e.g. sand and dust).
+    exceptional_policy : {"include", "exclude"}
+        ``"include"`` (default): flagged days stay in the ratio, as national reports state for
+        sand-dust days; ``"exclude"`` leaves them out of numerator and denominator.
 
     Returns
     -------
@@ -753,10 +1175,13 @@ def good_day_ratio(daily_aqi: ArrayLike, *, ndigits: int = 1) -> GoodDayRatio:
     References
     ----------
     HJ 633—2012 Table 2 / HJ 633—2026 Table 1 (优 and 良: AQI 0–100); HJ 663—2013 §5 and the
-    national reporting practice for 优良天数比例 (sand-dust days included).
+    national reporting practice for 优良天数比例 (sand-dust days included) [secondary].
     """
+    _check_option("exceptional_policy", exceptional_policy, EXCEPTIONAL_POLICIES)
     a = np.asarray(daily_aqi, dtype=np.float64)
     ok = ~np.isnan(a)
+    if exceptional_days is not None and exceptional_policy == "exclude":
+        ok &= ~np.broadcast_to(np.asarray(exceptional_days, dtype=bool), a.shape)
     good = (ok & (a <= 100)).sum(axis=-1).astype(np.int64)
     n = ok.sum(axis=-1).astype(np.int64)
     scale = 10.0**ndigits

@@ -603,9 +603,8 @@ def _table(
     planned = np.array([i.value not in not_monitored for i in items], dtype=bool)
     have = ~np.isnan(stacked)
     complete = np.all(have | ~planned.reshape((-1,) + (1,) * len(shape)), axis=0)
-    any_value = np.any(have, axis=0)
-    best = np.max(np.where(have, stacked, -1.0), axis=0)
-    aqi = np.where(any_value, best, np.nan)
+    with np.errstate(invalid="ignore"):
+        aqi = np.fmax.reduce(stacked, axis=0) if items else np.full(shape, np.nan)  # NaN-skipping max
     if rule == "na-unless-over-100":
         aqi = np.where(complete | (aqi > PUBLISH_THRESHOLD), aqi, np.nan)
     published = ~np.isnan(aqi)

@@ -14,7 +14,7 @@ instrument printed it, and does so exactly and vectorised (see :func:`gbt8170_co
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Final, overload
 
@@ -26,15 +26,29 @@ __all__ = ["MAX_NDIGITS", "gbt8170", "gbt8170_count", "gbt8170_decimal"]
 MAX_NDIGITS: Final = 15
 """Largest number of decimals accepted (10**15 is still an exact float64 power of ten)."""
 
-_EXACT_INTEGER_LIMIT: Final = 2.0**52
-
+_SHORT_DECIMAL_LIMIT: Final = 1e14
+"""Below this magnitude of the scaled value, a half-way point ``(2t+1)/(2s)`` has at most 15
+significant digits, so it is the shortest decimal of its own float (DBL_DIG = 15)."""
 
 _NEAR_HALF: Final = 0.5 - 1e-6
 _FAST_LIMIT: Final = 1e9
+_WIDE_CONTEXT: Final = Context(prec=400, rounding=ROUND_HALF_EVEN)
+"""Enough digits for any float64 scaled by up to 10**15, so quantize never overflows."""
+
+
+def _decimal_count(x: float, ndigits: int) -> float:
+    """GB/T 8170 count of one float through ``decimal`` (the path for very large values)."""
+    scaled = Decimal(repr(float(x))).scaleb(ndigits, context=_WIDE_CONTEXT)
+    return float(scaled.quantize(Decimal(1), context=_WIDE_CONTEXT))
 
 
 def _exact_count(x: NDArray[np.float64], ndigits: int) -> NDArray[np.float64]:
     """Exact GB/T 8170 count for any float (the kernel described in gbt8170_count Notes)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # counts beyond float64 become ±inf
+        return _exact_count_kernel(x, ndigits)
+
+
+def _exact_count_kernel(x: NDArray[np.float64], ndigits: int) -> NDArray[np.float64]:
     if ndigits >= 0:
         scale = 10.0**ndigits
         scaled = x * scale
@@ -46,11 +60,18 @@ def _exact_count(x: NDArray[np.float64], ndigits: int) -> NDArray[np.float64]:
         t = np.floor(scaled)
         half = (2.0 * t + 1.0) * unit / 2.0
     odd = np.fmod(t, 2.0) != 0.0
-    result = t + ((x > half) | ((x == half) & odd))
-    huge = np.abs(scaled) >= _EXACT_INTEGER_LIMIT
-    if np.any(huge):
-        result = np.where(huge, np.round(scaled), result)
-    return np.asarray(result, dtype=np.float64)
+    result = np.asarray(t + ((x > half) | ((x == half) & odd)), dtype=np.float64)
+    # From 1e14 on, a half-way decimal has 16 or more digits and may share its float with the
+    # shorter decimal the instrument printed: decide those few values in decimal arithmetic.
+    wide = np.flatnonzero((np.abs(scaled) >= _SHORT_DECIMAL_LIMIT) & np.isfinite(scaled))
+    if wide.size:
+        flat_x = x.reshape(-1)
+        flat = result.reshape(-1)
+        flat[wide] = [_decimal_count(v, ndigits) for v in flat_x[wide].tolist()]
+    infinite = np.isinf(scaled)
+    if np.any(infinite):
+        result = np.where(infinite, scaled, result)
+    return result
 
 
 def _check_ndigits(ndigits: int) -> None:
@@ -114,7 +135,9 @@ def gbt8170_count(values: ArrayLike, ndigits: int = 0) -> NDArray[np.float64]:
     nearest to :math:`h`; a float equals it exactly when its shortest decimal representation *is*
     :math:`h` (a tie, which goes to the even count), and otherwise compares with it on the same
     side as the decimal value does. No binary-float rounding error can therefore change the
-    outcome. Values with :math:`|x s| \\ge 2^{52}` have no fractional part and are returned as is.
+    outcome. This holds while :math:`h` has at most 15 significant digits (:math:`|x s| < 10^{14}`),
+    so that no shorter decimal shares its float; the rare larger values are rounded in
+    ``decimal`` from their shortest representation.
 
     For speed, ``ndigits=0`` is ``numpy.rint`` (exact, because the decimal halves are binary
     halves), and otherwise ``rint(x·s)`` is used wherever ``x·s`` lies more than 1e-6 from a half
@@ -131,16 +154,19 @@ def gbt8170_count(values: ArrayLike, ndigits: int = 0) -> NDArray[np.float64]:
         # Decimal halves k + 0.5 are exact binary values, so numpy's half-even rint on the
         # binary value is GB/T 8170 on the decimal value (see Notes).
         return np.rint(x)
-    scaled = x * 10.0**ndigits if ndigits > 0 else x / 10.0 ** (-ndigits)
-    result = np.array(np.rint(scaled), dtype=np.float64, ndmin=1)  # an array even for 0-d
-    # Far from a half (and in a range where the scaled product errs by < 1e-6) rint is exact;
-    # the few values near a half go through the exact kernel.
-    distance = np.abs(scaled - result)
-    risky = (distance > _NEAR_HALF) | (np.abs(scaled) >= _FAST_LIMIT)
+    flat_x = np.atleast_1d(x)
+    with np.errstate(over="ignore", invalid="ignore"):  # ±inf goes to the exact kernel
+        scaled = flat_x * 10.0**ndigits if ndigits > 0 else flat_x / 10.0 ** (-ndigits)
+        result = np.rint(scaled)
+        # Far from a half (and in a range where the scaled product errs by < 1e-6) rint is
+        # exact; the few values near a half take the exact kernel. ``scaled`` becomes the distance.
+        np.subtract(scaled, result, out=scaled)
+        np.abs(scaled, out=scaled)
+        risky = (scaled > _NEAR_HALF) | (np.abs(result) >= _FAST_LIMIT)
     if np.any(risky):
         where = np.flatnonzero(risky)
         flat = result.reshape(-1)
-        flat[where] = _exact_count(x.reshape(-1)[where], ndigits)
+        flat[where] = _exact_count(flat_x.reshape(-1)[where], ndigits)
     return result.reshape(x.shape)
 
 

@@ -85,6 +85,8 @@ class MqttIntake:
         its own.
     directory : DeviceDirectory, optional
         Likewise for the device registry.
+    topic_prefix : str
+        Put before every topic, for deployments that share a broker (``"wenzhou/"``).
     """
 
     def __init__(
@@ -97,8 +99,10 @@ class MqttIntake:
         directory: DeviceDirectory | None = None,
         clock: Callable[[], float] = time.time,
         reconnect_seconds: float = 5.0,
+        topic_prefix: str = "",
     ) -> None:
         self.host, self.port = host, port
+        self.topic_prefix = topic_prefix
         self._own_writer = writer is None
         self.writer = writer or GroupCommitWriter(engine)
         self.directory = directory or DeviceDirectory(engine, refresh_seconds=30.0, clock=clock)
@@ -122,8 +126,8 @@ class MqttIntake:
                     async with aiomqtt.Client(
                         self.host, self.port, identifier=f"ecogov-intake-{id(self)}"
                     ) as client:
-                        await client.subscribe(FRAME_TOPIC, qos=1)
-                        await client.subscribe(JSON_TOPIC, qos=1)
+                        await client.subscribe(self.topic_prefix + FRAME_TOPIC, qos=1)
+                        await client.subscribe(self.topic_prefix + JSON_TOPIC, qos=1)
                         self.subscribed.set()
                         log.info("MQTT intake subscribed on %s:%d", self.host, self.port)
                         async for message in client.messages:
@@ -145,7 +149,7 @@ class MqttIntake:
         try:
             topic = message.topic.value
             payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
-            parts = topic.split("/")
+            parts = topic.removeprefix(self.topic_prefix).split("/")
             if parts[1] == "hj212":
                 await self._frames(client, parts[2], topic, payload)
             else:
@@ -175,10 +179,10 @@ class MqttIntake:
                 continue
             answers = await self._store(item, topic)
             for answer in answers:
-                await client.publish(f"ecogov/hj212/{mn}/down", answer, qos=1)
+                await client.publish(f"{self.topic_prefix}ecogov/hj212/{mn}/down", answer, qos=1)
 
     async def _json(self, client: aiomqtt.Client, mn: str, topic: str, payload: bytes) -> None:
-        reply_topic = f"ecogov/json/{mn}/down"
+        reply_topic = f"{self.topic_prefix}ecogov/json/{mn}/down"
         try:
             upload = JsonUpload.model_validate_json(payload)
             frame_bytes = _frame_of(mn, upload)

@@ -42,9 +42,8 @@ FLAGS = (
 
 
 def _serve(database_url: str, port: int) -> uvicorn.Server:
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(make_engine(database_url)), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(make_engine(database_url))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
@@ -66,7 +65,8 @@ def _browser_time(base: str) -> tuple[float, float]:
             )
             drawn = float(driver.execute_script("return performance.now();"))
             paint = driver.execute_script(
-                "var e = performance.getEntriesByName('first-contentful-paint'); return e.length ? e[0].startTime : null;"
+                "var e = performance.getEntriesByName('first-contentful-paint');"
+                " return e.length ? e[0].startTime : null;"
             )
             return drawn / 1000, (float(paint) / 1000 if paint is not None else float("nan"))
         finally:
@@ -89,7 +89,7 @@ def main() -> None:
     server_times, browser_times, paints = [], [], []
 
     def fetch(path: str) -> None:
-        with urllib.request.urlopen(base + path, timeout=60) as response:  # noqa: S310 - our own server
+        with urllib.request.urlopen(base + path, timeout=60) as response:
             response.read()
 
     started = time.perf_counter()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ecogov.standards import emission
+
+from .helpers import PROPERTY
 
 
 def test_o2_correction_hand_computed() -> None:
@@ -62,3 +68,93 @@ def test_exceedance_hour_by_hour() -> None:
     assert r.exceeding.tolist() == [False, True, False, False, False]
     assert (r.hours_exceeding, r.hours_judged) == (1, 3)
     assert r.multiple[1] == pytest.approx(0.02)
+
+
+def test_flue_gas_daily_mean_takes_hour_flags() -> None:
+    # HJ 75-2017 有效日均值 = mean of the valid hourly means; 21 hours at 10 and 3 hours at 40
+    # flagged invalid (e.g. HJ 212 flag D) → mean 10 from 21 hours, valid (≥ 20).
+    hours = np.array([10.0] * 21 + [40.0] * 3)
+    flags = np.array([True] * 21 + [False] * 3)
+    day = emission.daily_mean(hours, valid=flags)
+    assert (float(day.value), int(day.count), bool(day.valid)) == (10.0, 21, True)
+    # The same flags from hourly_mean: two hours with 44 valid minutes leave 22 valid hours.
+    minutes = np.full((24, 60), 8.0)
+    minutes[:2, :16] = np.nan
+    hourly = emission.hourly_mean(minutes)
+    assert int(emission.daily_mean(hourly.value, valid=hourly.valid).count) == 22
+
+
+def test_wastewater_daily_mean_flow_weighted() -> None:
+    # HJ 356-2019 §7: volume-weighted daily mean Σ c·V / Σ V. Twelve two-hourly COD results:
+    # six at 20 mg/L with 30 m³ each, six at 40 mg/L with 10 m³ each →
+    # (6·20·30 + 6·40·10)/(6·30 + 6·10) = 6 000/240 = 25 mg/L (arithmetic mean would be 30).
+    cod = np.array([20.0, 40.0] * 6)
+    volume = np.array([30.0, 10.0] * 6)
+    day = emission.wastewater_daily_mean(cod, volume)
+    assert float(day.value) == pytest.approx(25.0)
+    assert (int(day.count), day.expected, bool(day.valid)) == (12, 12, True)
+    assert float(emission.wastewater_daily_mean(cod).value) == pytest.approx(30.0)
+
+
+def test_wastewater_daily_completeness_options() -> None:
+    # Expected 12 results (every two hours). "hj356-2019": 3/4 · 12 = 9 needed;
+    # "hj212-2017": 20/24 · 12 = 10 needed.
+    cod = np.full(12, 30.0)
+    cod[:3] = np.nan  # 9 results
+    assert bool(emission.wastewater_daily_mean(cod).valid)
+    assert not bool(emission.wastewater_daily_mean(cod, rule="hj212-2017").valid)
+    cod[3] = np.nan  # 8 results
+    assert not bool(emission.wastewater_daily_mean(cod).valid)
+    # An hourly analyser (24 expected) reporting 12 results is incomplete: 12 < 18.
+    twelve = emission.wastewater_daily_mean(np.full(12, 30.0), expected=24)
+    assert (int(twelve.count), twelve.expected, bool(twelve.valid)) == (12, 24, False)
+    # A result without a volume reading does not count; a day without discharge has no mean.
+    volume = np.full(12, 5.0)
+    volume[5] = np.nan
+    assert int(emission.wastewater_daily_mean(np.full(12, 30.0), volume).count) == 11
+    dry = emission.wastewater_daily_mean(np.full(12, 30.0), np.zeros(12))
+    assert np.isnan(dry.value)
+    assert not bool(dry.valid)
+
+
+def test_wastewater_daily_mean_refuses_bad_input() -> None:
+    with pytest.raises(ValueError, match="valid: hj356-2019, hj212-2017"):
+        emission.wastewater_daily_mean(np.ones(12), rule="local")
+    with pytest.raises(ValueError, match="one volume per result"):
+        emission.wastewater_daily_mean(np.ones(12), np.ones(11))
+    with pytest.raises(ValueError, match="negative discharge volume"):
+        emission.wastewater_daily_mean(np.ones(2), np.array([1.0, -1.0]))
+    with pytest.raises(ValueError, match="expected=0"):
+        emission.wastewater_daily_mean(np.ones(2), expected=0)
+
+
+@PROPERTY
+@given(
+    results=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.floats(0, 5000, allow_nan=False)),
+            st.one_of(st.none(), st.floats(0, 500, allow_nan=False)),
+        ),
+        min_size=1,
+        max_size=24,
+    ),
+    expected=st.integers(1, 24),
+)
+def test_wastewater_daily_mean_equals_fraction_reference(
+    results: list[tuple[float | None, float | None]], expected: int
+) -> None:
+    # Σ c·V / Σ V over the results with both readings, in exact rationals; completeness
+    # 4·count ≥ 3·expected (HJ 356-2019 option).
+    values = np.array([np.nan if c is None else c for c, _ in results])
+    volumes = np.array([np.nan if v is None else v for _, v in results])
+    day = emission.wastewater_daily_mean(values, volumes, expected=expected)
+    pairs = [(Fraction(c), Fraction(v)) for c, v in results if c is not None and v is not None]
+    assert int(day.count) == len(pairs)
+    total = sum((v for _, v in pairs), Fraction(0))
+    if total == 0:
+        assert np.isnan(day.value)
+        assert not bool(day.valid)
+        return
+    reference = sum((c * v for c, v in pairs), Fraction(0)) / total
+    assert float(day.value) == pytest.approx(float(reference), rel=1e-12, abs=1e-9)
+    assert bool(day.valid) == (4 * len(pairs) >= 3 * expected)

@@ -1,13 +1,16 @@
-"""Stack emissions (online monitoring): HJ 75 conversions, validity and permit exceedance.
+"""Emissions (online monitoring): HJ 75 flue-gas conversions, validity of hourly and daily
+means for flue gas (HJ 75) and wastewater (HJ 356), and permit exceedance.
 
-Concentrations in mg/m³ at standard state (273.15 K, 101.325 kPa), dry flue gas, unless a
-parameter says otherwise; O2 and moisture in volume percent.
+Flue-gas concentrations in mg/m³ at standard state (273.15 K, 101.325 kPa), dry flue gas, unless
+a parameter says otherwise; O2 and moisture in volume percent. Wastewater concentrations in
+mg/L, discharge volumes in m³.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Final
 
 import numpy as np
@@ -18,7 +21,9 @@ __all__ = [
     "HOURLY_MIN_MINUTES",
     "NO2_PER_NO",
     "REFERENCE_O2",
+    "WASTEWATER_DAILY_COMPLETENESS",
     "Exceedance",
+    "Mean",
     "daily_mean",
     "dry_from_wet",
     "exceedance",
@@ -27,6 +32,7 @@ __all__ = [
     "o2_corrected",
     "reference_o2",
     "standard_from_actual",
+    "wastewater_daily_mean",
 ]
 
 AMBIENT_O2: Final = 21.0
@@ -54,7 +60,15 @@ DAILY_MIN_HOURS: Final[Mapping[str, int]] = {
     "hj212-2017": 20,  # HJ 212-2017 Appendix D [verified in hj212.md]
     "hj75-2017": 18,  # cited by third-party code for HJ 75-2017 / HJ 356-2019 [unverified]
 }
-"""Minimum valid hours of a daily mean: named options, default ``"hj212-2017"``."""
+"""Minimum valid hourly means of a flue-gas daily mean (有效日均值): named options, default
+``"hj212-2017"``. HJ 75-2017's own number was not obtained."""
+
+WASTEWATER_DAILY_COMPLETENESS: Final[Mapping[str, Fraction]] = {
+    "hj356-2019": Fraction(3, 4),  # HJ 356-2019 §7 (有效日均值), as recalled [unverified]
+    "hj212-2017": Fraction(20, 24),  # the 20-of-24-hours rule of HJ 212-2017 Appendix D
+}
+"""Share of the day's expected analyser results a valid wastewater daily mean needs: named
+options, default ``"hj356-2019"`` (75 %). HJ 356-2019 §7 was not read in the primary text."""
 
 NO2_PER_NO: Final = 46.0055 / 30.0061
 """Molar-mass ratio M(NO2)/M(NO) to express NO as NO2 (HJ 75-2017, NOx 以 NO2 计)."""
@@ -252,32 +266,117 @@ def hourly_mean(minute_values: ArrayLike, valid: ArrayLike | None = None) -> Mea
     return Mean(np.asarray(mean), n, x.shape[-1], np.asarray(n >= HOURLY_MIN_MINUTES))
 
 
-def daily_mean(hourly_values: ArrayLike, *, rule: str = "hj212-2017") -> Mean:
-    """Daily mean of valid hourly means with the minimum-hours rule.
+def daily_mean(hourly_values: ArrayLike, *, rule: str = "hj212-2017", valid: ArrayLike | None = None) -> Mean:
+    """Flue-gas daily mean (有效日均值) of valid hourly means with the minimum-hours rule.
 
     Parameters
     ----------
     hourly_values : array_like, shape (..., 24), mg/m³
-        Valid hourly means (NaN = invalid hour).
+        Valid hourly means of the natural day (NaN = invalid hour); O2-corrected if the daily
+        mean is to be compared with a limit at reference O2.
     rule : {"hj212-2017", "hj75-2017"}
-        Minimum valid hours: 20 (HJ 212-2017 Appendix D, default) or 18 (unverified).
+        Minimum valid hours (:data:`DAILY_MIN_HOURS`): 20 (HJ 212-2017 Appendix D, default)
+        or 18 (unverified).
+    valid : array_like of bool, shape (..., 24), optional
+        Hour validity from data flags (e.g. HJ 212 flag N, or :func:`hourly_mean` ``.valid``);
+        default: every non-NaN hour.
 
     Returns
     -------
     Mean
+        Arithmetic mean of the valid hours; ``valid`` where enough hours exist.
 
     References
     ----------
-    HJ 212-2017 Appendix D; HJ 75-2017 [unverified].
+    HJ 75-2017 (有效日均值: arithmetic mean of the day's valid hourly means) [secondary];
+    HJ 212-2017 Appendix D (≥ 20 valid hours); HJ 75-2017 count [unverified].
     """
     if rule not in DAILY_MIN_HOURS:
         raise ValueError(f"rule={rule!r} is not known; valid: {', '.join(DAILY_MIN_HOURS)}")
     x = np.asarray(hourly_values, dtype=np.float64)
     ok = ~np.isnan(x)
+    if valid is not None:
+        ok &= np.asarray(valid, dtype=bool)
     n = ok.sum(axis=-1).astype(np.int64)
     with np.errstate(invalid="ignore"):
         mean = np.where(n > 0, np.where(ok, x, 0.0).sum(axis=-1) / np.maximum(n, 1), np.nan)
     return Mean(np.asarray(mean), n, x.shape[-1], np.asarray(n >= DAILY_MIN_HOURS[rule]))
+
+
+def wastewater_daily_mean(
+    values: ArrayLike,
+    volumes: ArrayLike | None = None,
+    *,
+    expected: int | None = None,
+    valid: ArrayLike | None = None,
+    rule: str = "hj356-2019",
+) -> Mean:
+    """Wastewater daily mean (有效日均值) of an online analyser, flow-weighted when volumes are known.
+
+    Parameters
+    ----------
+    values : array_like, shape (..., n), mg/L
+        The day's analyser results (CODCr, NH3-N, TP, TN …; NaN = missing).
+    volumes : array_like, shape (..., n), m³, optional
+        Discharge volume of the interval each result stands for (from the flow meter). Given,
+        the mean is weighted by volume over the results whose value and volume are both
+        valid; a day without discharge (total volume 0) has no mean.
+    expected : int, optional
+        Results the configured measuring cycle should deliver in the day (24 hourly, 12 every
+        two hours …); default ``n``.
+    valid : array_like of bool, shape (..., n), optional
+        Result validity from data flags and the HJ 356 checks; default: every non-NaN value.
+    rule : {"hj356-2019", "hj212-2017"}
+        Share of ``expected`` needed (:data:`WASTEWATER_DAILY_COMPLETENESS`): 3/4 by default,
+        or 20/24.
+
+    Returns
+    -------
+    Mean
+        ``count`` valid results used, ``expected``, ``valid`` where
+        ``count ≥ ⌈share · expected⌉`` (exact integer comparison).
+
+    Notes
+    -----
+    :math:`\\bar c = \\sum c_i V_i / \\sum V_i` with volumes, :math:`\\sum c_i / n` without.
+
+    References
+    ----------
+    HJ 356-2019 §7 (有效均值的计算: daily mean of the valid results, weighted by discharge
+    volume) [secondary for the structure; the 75 % completeness is unverified]; HJ 355-2019 §6
+    (measuring cycle and data reporting); HJ 212-2017 Appendix D.
+    """
+    if rule not in WASTEWATER_DAILY_COMPLETENESS:
+        raise ValueError(f"rule={rule!r} is not known; valid: {', '.join(WASTEWATER_DAILY_COMPLETENESS)}")
+    c = np.asarray(values, dtype=np.float64)
+    if expected is None:
+        expected = c.shape[-1]
+    if not isinstance(expected, int | np.integer) or expected < 1:
+        raise ValueError(f"expected={expected!r}: give the number of results a day should have (≥ 1)")
+    ok = ~np.isnan(c)
+    if valid is not None:
+        ok &= np.asarray(valid, dtype=bool)
+    if volumes is None:
+        weights = ok.astype(np.float64)
+    else:
+        v = np.asarray(volumes, dtype=np.float64)
+        if v.shape != c.shape:
+            raise ValueError(
+                f"volumes has shape {v.shape}; values have {c.shape}, give one volume per result"
+            )
+        if np.any(v[~np.isnan(v)] < 0):
+            raise ValueError("volumes contain a negative discharge volume; volumes are m³ ≥ 0")
+        ok &= ~np.isnan(v)
+        weights = np.where(ok, v, 0.0)
+    n = ok.sum(axis=-1).astype(np.int64)
+    total_weight = weights.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(
+            total_weight > 0, (np.where(ok, c, 0.0) * weights).sum(axis=-1) / total_weight, np.nan
+        )
+    share = WASTEWATER_DAILY_COMPLETENESS[rule]
+    enough = n * share.denominator >= share.numerator * int(expected)
+    return Mean(np.asarray(mean), n, int(expected), np.asarray(enough & ~np.isnan(mean)))
 
 
 @dataclass(frozen=True, slots=True)

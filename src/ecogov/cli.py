@@ -23,6 +23,7 @@ from rich.progress import (
 
 from ecogov import __version__
 from ecogov.accounts.cli import app as user_app
+from ecogov.cases.cli import app as cases_app
 from ecogov.config import get_settings
 from ecogov.db.engine import make_engine, session_factory
 from ecogov.ingest.cli import ingest_app
@@ -46,6 +47,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema (Alembic migrations): upgrade, downgrade, current.")
 app.add_typer(db_app, name="db")
 app.add_typer(registry_app, name="registry")
+app.add_typer(cases_app, name="cases")
 app.add_typer(user_app, name="user")
 app.add_typer(ingest_app, name="ingest")
 

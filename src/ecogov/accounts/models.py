@@ -8,7 +8,7 @@ stolen table useless and still lets a request find its token by hash).
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecogov.accounts.principal import Role
@@ -42,10 +42,10 @@ class UserAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(256), doc="argon2id, PHC string format")
     active: Mapped[bool] = mapped_column(default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0, doc="consecutive failed sign-ins")
-    locked_until: Mapped[int | None] = mapped_column(Integer, doc="UTC epoch s; sign-in refused before it")
-    password_changed_at: Mapped[int] = mapped_column(Integer, doc="UTC epoch s; older sessions are void")
-    created_at: Mapped[int] = mapped_column(Integer, doc="UTC epoch s")
-    last_sign_in_at: Mapped[int | None] = mapped_column(Integer, doc="UTC epoch s")
+    locked_until: Mapped[int | None] = mapped_column(BigInteger, doc="UTC epoch s; sign-in refused before it")
+    password_changed_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch s; older sessions are void")
+    created_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch s")
+    last_sign_in_at: Mapped[int | None] = mapped_column(BigInteger, doc="UTC epoch s")
 
 
 class ApiToken(Base):
@@ -62,9 +62,9 @@ class ApiToken(Base):
     county_code: Mapped[str | None] = mapped_column(ForeignKey("administrative_area.code"))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[int] = mapped_column(Integer, doc="UTC epoch s")
-    expires_at: Mapped[int] = mapped_column(Integer, doc="UTC epoch s; refused from then on")
-    revoked_at: Mapped[int | None] = mapped_column(Integer, doc="UTC epoch s")
+    created_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch s")
+    expires_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch s; refused from then on")
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, doc="UTC epoch s")
     last_used_at: Mapped[int | None] = mapped_column(
-        Integer, doc="UTC epoch s, updated at most once a minute"
+        BigInteger, doc="UTC epoch s, updated at most once a minute"
     )

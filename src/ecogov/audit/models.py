@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecogov.db.base import Base
@@ -25,7 +25,7 @@ class AuditEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    occurred_at: Mapped[int] = mapped_column(Integer, doc="UTC epoch s")
+    occurred_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch s")
     actor_username: Mapped[str] = mapped_column(String(80))
     actor_role: Mapped[str] = mapped_column(String(32))
     actor_user_id: Mapped[int | None] = mapped_column(Integer, doc="user_account.id (no key: kept forever)")

@@ -455,6 +455,14 @@ def _text(cell: Any) -> str:
 
 def _number(cell: Any) -> float | None:
     """The value of a cell, or ``None`` when it says "no value"."""
+    if type(cell) is str and cell not in MISSING_MARKERS:  # the common case first: "12.5"
+        try:
+            value = float(cell)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(value):
+                return value
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         value = float(cell)
     elif cell is None:
@@ -480,6 +488,8 @@ def _number(cell: Any) -> float | None:
 
 
 def _integer(cell: Any, low: int, high: int, what: str) -> int:
+    if type(cell) is str and cell.isdigit() and low <= (number := int(cell)) <= high:
+        return number
     if isinstance(cell, int) and not isinstance(cell, bool):
         number = cell
     elif isinstance(cell, float) and cell.is_integer():
@@ -808,6 +818,8 @@ def _check_rows(
     def cell(cells: Sequence[Any], position: int) -> Any:
         return cells[position] if position < len(cells) else None
 
+    wide_series: dict[tuple[int, int], int] = {}
+    factors = [collected.factor_of(column.factor) for column in plan.values]
     for number, cells in table.rows:
         summary.rows_read += 1
         if progress is not None and summary.rows_read % report_every == 0:
@@ -837,7 +849,7 @@ def _check_rows(
             errors.append(RowError(number, time_header, time_cells, error.message))
             row_ok = False
         if layout.shape is LayoutShape.WIDE:
-            for column in plan.values:
+            for position, column in enumerate(plan.values):
                 raw = cell(cells, column.index)
                 try:
                     value = _number(raw)
@@ -848,9 +860,12 @@ def _check_rows(
                     summary.skipped_empty += 1
                     continue
                 if row_ok and source is not None:
-                    series = collected.series_of(source, column.parameter)
-                    factor = collected.factor_of(column.factor)
-                    collected.add(series, moment, value, factor, number, column.index, normal)
+                    series = wide_series.get((source.slot, position))
+                    if series is None:
+                        series = wide_series[(source.slot, position)] = collected.series_of(
+                            source, column.parameter
+                        )
+                    collected.add(series, moment, value, factors[position], number, column.index, normal)
             continue
         # long layout: one value per row
         assert plan.parameter is not None

@@ -4,7 +4,8 @@
 logger — ecogov's, uvicorn's, SQLAlchemy's, third parties' — is redacted when it is created,
 before any handler formats it: HJ 212 device passwords (``PW=…``), API tokens (``ecg_…``),
 argon2 hashes and ``password``/``secret``/``token`` values written as ``key=value`` or
-``"key": "value"``.
+``"key": "value"``. SQLAlchemy's DEBUG lines of result rows are replaced as a whole (statement
+parameters are already hidden by the engines, see :func:`ecogov.db.engine.make_engine`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ REDACTED: Final = "***"
 _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(r"(?<![A-Za-z])PW=[^;&\s]*"), f"PW={REDACTED}"),  # HJ 212-2017 §6.3.2 data segment field
     (re.compile(r"ecg_[A-Za-z0-9_\-]{8,}"), f"ecg_{REDACTED}"),
-    (re.compile(r"\$argon2(?:id|i|d)\$[^\s'\",]+"), f"$argon2id${REDACTED}"),
+    (re.compile(r"\$argon2(?:id|i|d)\$[^\s'\"]+"), f"$argon2id${REDACTED}"),
     (
         re.compile(
             r"""(?i)(["']?\b(?:password|passwd|new_password|current_password|secret|secret_key|token)\b["']?"""
@@ -48,6 +49,10 @@ def install_log_redaction() -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = original(*args, **kwargs)
+        if record.name.startswith("sqlalchemy.engine") and str(record.msg).startswith("Row "):
+            # SQLAlchemy's DEBUG log of result rows would show any column (a device's PW).
+            record.msg, record.args = "Row [values hidden]", None
+            return record
         try:
             message = record.getMessage()
         except (TypeError, ValueError):  # a malformed record: leave it to the handler's error path

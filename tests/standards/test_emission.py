@@ -133,7 +133,8 @@ def test_wastewater_daily_mean_refuses_bad_input() -> None:
     results=st.lists(
         st.tuples(
             st.one_of(st.none(), st.floats(0, 5000, allow_nan=False)),
-            st.one_of(st.none(), st.floats(0, 500, allow_nan=False)),
+            # Volumes in m³: none, exactly 0 (no discharge) or at least a millilitre.
+            st.one_of(st.none(), st.just(0.0), st.floats(1e-6, 500)),
         ),
         min_size=1,
         max_size=24,

@@ -196,3 +196,71 @@ def test_drinking_source() -> None:
     assert bad.failing["NH3_N"] == pytest.approx(0.2)
     assert bad.failing["Fe"] == pytest.approx(0.5)
     assert "FECAL_COLIFORM" not in bad.failing
+
+
+# --- trophic state (总站生字〔2001〕090号) -----------------------------------------------------
+
+
+def test_trophic_state_hand_computed() -> None:
+    # TLI(j) = 10 (a + b ln x): chla 10 mg/m³ → 10(2.5 + 1.086 ln 10) = 50.006;
+    # TP 0.05 → 10(9.436 + 1.624 ln 0.05) = 45.709; TN 1.0 → 54.53; SD 1.0 m → 51.18;
+    # CODMn 4 → 10(0.109 + 2.661 ln 4) = 37.979. Weights r²/Σr², Σr² = 3.7558:
+    # 0.26625, 0.18787, 0.17903, 0.18342, 0.18342 → TLI(Σ) = 48.018 → 中营养 (30–50).
+    r = water.trophic_state(chla=10, tp=0.05, tn=1.0, sd=1.0, codmn=4)
+    assert float(r.partial["CHLA"]) == pytest.approx(50.006, abs=1e-3)
+    assert float(r.partial["CODMn"]) == pytest.approx(37.979, abs=1e-3)
+    assert r.weights["CHLA"] == pytest.approx(1 / 3.7558)
+    assert [round(r.weights[k], 4) for k in ("CHLA", "TP", "TN", "SD", "CODMn")] == [
+        0.2663,
+        0.1879,
+        0.1790,
+        0.1834,
+        0.1834,
+    ]  # the weights printed in the method's table
+    assert float(r.index) == pytest.approx(48.018, abs=1e-3)
+    assert (str(r.state_zh), str(r.state_en), bool(r.eutrophic)) == ("中营养", "mesotrophic", False)
+
+
+@pytest.mark.parametrize(
+    ("chla", "state"),
+    [
+        # Chlorophyll a alone: TLI = 10(2.5 + 1.086 ln chla); chla = e^((T/10 − 2.5)/1.086)
+        # puts TLI exactly at T. Bands: < 30 贫; 30–50 中; (50, 60] 轻度; (60, 70] 中度; > 70 重度.
+        (1.0, "贫营养"),  # TLI 25
+        (float(np.exp((30 / 10 - 2.5) / 1.086)) * 1.0001, "中营养"),
+        (float(np.exp((55 / 10 - 2.5) / 1.086)), "轻度富营养"),
+        (float(np.exp((65 / 10 - 2.5) / 1.086)), "中度富营养"),
+        (200.0, "重度富营养"),  # TLI 82.5
+    ],
+)
+def test_trophic_state_bands(chla: float, state: str) -> None:
+    assert str(water.trophic_state(chla=chla).state_zh) == state
+
+
+def test_trophic_state_vectorised_and_refusals() -> None:
+    r = water.trophic_state(chla=np.array([1.0, 200.0, np.nan]), tp=np.array([0.01, 0.2, 0.05]))
+    assert r.state_zh.tolist() == ["贫营养", "重度富营养", ""]
+    assert r.eutrophic.tolist() == [False, True, False]
+    # Two parameters: weights renormalised over chla and TP, 1/1.7056 and 0.7056/1.7056.
+    assert r.weights["TP"] == pytest.approx(0.7056 / 1.7056)
+    with pytest.raises(ValueError, match="chla is missing"):
+        water.trophic_state(tp=0.05)
+    with pytest.raises(ValueError, match="sd has a value ≤ 0 m"):
+        water.trophic_state(chla=5, sd=0.0)
+
+
+def test_trophic_band_edges() -> None:
+    # 总站生字〔2001〕090号 §3: TLI < 30 贫营养; 30 ≤ TLI ≤ 50 中营养; 50 < TLI ≤ 60 轻度;
+    # 60 < TLI ≤ 70 中度; TLI > 70 重度.
+    edges = np.array([29.999, 30.0, 50.0, 50.001, 60.0, 60.001, 70.0, 70.001])
+    names = [water.TROPHIC_STATES[i].zh for i in water._trophic_position(edges)]
+    assert names == [
+        "贫营养",
+        "中营养",
+        "中营养",
+        "轻度富营养",
+        "轻度富营养",
+        "中度富营养",
+        "中度富营养",
+        "重度富营养",
+    ]

@@ -21,6 +21,10 @@ __all__ = [
     "INDICATORS_2011",
     "ITEM_CODES",
     "SECTION_STATUS",
+    "TLI_CORRELATION",
+    "TLI_FORMULAS",
+    "TROPHIC_STATES",
+    "TrophicState",
     "Waterbody",
     "class_ratio",
     "classify",
@@ -30,6 +34,7 @@ __all__ = [
     "evaluate_river",
     "evaluate_section",
     "exceedance_multiple",
+    "trophic_state",
 ]
 
 Waterbody = Literal["river", "lake"]
@@ -597,6 +602,159 @@ def evaluate_lake(
     names = {n for p in per_point for n in p}
     spatial = {n: float(np.nanmean([p.get(n, np.nan) for p in per_point])) for n in names}
     return evaluate_section(spatial, waterbody="lake", target_class=target_class, indicators=indicators)
+
+
+TLI_CORRELATION: Final[Mapping[str, float]] = {
+    # 湖泊（水库）富营养化评价方法及分级技术规定 (总站生字〔2001〕090号), table of r_ij with
+    # chlorophyll a for Chinese lakes (金相灿《中国湖泊环境》, 26 lakes).
+    "CHLA": 1.0,
+    "TP": 0.84,
+    "TN": 0.82,
+    "SD": -0.83,
+    "CODMn": 0.83,
+}
+"""Correlation r_ij of each trophic parameter with chlorophyll a; weights W_j = r_ij² / Σ r_ij²."""
+
+TLI_FORMULAS: Final[Mapping[str, tuple[float, float]]] = {
+    # TLI(j) = 10 (a + b ln x): chla mg/m³, SD m, others mg/L.
+    "CHLA": (2.5, 1.086),
+    "TP": (9.436, 1.624),
+    "TN": (5.453, 1.694),
+    "SD": (5.118, -1.94),
+    "CODMn": (0.109, 2.661),
+}
+"""(a, b) of the single-parameter trophic indices TLI(j) = 10 (a + b · ln x)."""
+
+TLI_UNITS: Final[Mapping[str, str]] = {
+    "CHLA": "mg/m³",
+    "TP": "mg/L",
+    "TN": "mg/L",
+    "SD": "m",
+    "CODMn": "mg/L",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrophicBand:
+    """A trophic state: upper bound of TLI(Σ) (inclusive) and its names."""
+
+    upper: float | None
+    zh: str
+    en: str
+    eutrophic: bool
+
+
+TROPHIC_STATES: Final[tuple[TrophicBand, ...]] = (
+    # Same document §3: TLI < 30 贫营养; 30 ≤ TLI ≤ 50 中营养; TLI > 50 富营养, of which
+    # 50 < TLI ≤ 60 轻度, 60 < TLI ≤ 70 中度, TLI > 70 重度.
+    TrophicBand(30.0, "贫营养", "oligotrophic", False),
+    TrophicBand(50.0, "中营养", "mesotrophic", False),
+    TrophicBand(60.0, "轻度富营养", "light eutrophic", True),
+    TrophicBand(70.0, "中度富营养", "middle eutrophic", True),
+    TrophicBand(None, "重度富营养", "hyper eutrophic", True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrophicState:
+    """综合营养状态指数 TLI(Σ) with its parts.
+
+    Attributes
+    ----------
+    index : numpy.ndarray of float64
+        TLI(Σ) (unrounded; NaN where a parameter is missing).
+    partial : dict of str to numpy.ndarray of float64
+        TLI(j) of each parameter used.
+    weights : dict of str to float
+        W_j, normalised over the parameters used.
+    state_zh, state_en : numpy.ndarray of str
+        营养状态 per element ("" where ``index`` is NaN).
+    eutrophic : numpy.ndarray of bool
+        TLI(Σ) > 50.
+    """
+
+    index: NDArray[np.float64]
+    partial: dict[str, NDArray[np.float64]]
+    weights: dict[str, float]
+    state_zh: NDArray[np.str_]
+    state_en: NDArray[np.str_]
+    eutrophic: NDArray[np.bool_]
+
+
+def _trophic_position(index: NDArray[np.float64]) -> NDArray[np.intp]:
+    """Position in :data:`TROPHIC_STATES`: < 30 is 贫营养 but 30 itself 中营养; 50, 60 and 70
+    belong to the band below them. NaN gives 0 (masked by the caller)."""
+    uppers = np.array([b.upper for b in TROPHIC_STATES[:-1]], dtype=np.float64)
+    above_first = np.maximum(np.searchsorted(uppers, index, side="left"), 1)
+    return np.asarray(np.where(index < uppers[0], 0, np.where(np.isnan(index), 0, above_first)))
+
+
+def trophic_state(
+    *,
+    chla: ArrayLike | None = None,
+    tp: ArrayLike | None = None,
+    tn: ArrayLike | None = None,
+    sd: ArrayLike | None = None,
+    codmn: ArrayLike | None = None,
+) -> TrophicState:
+    r"""Comprehensive trophic level index TLI(Σ) of a lake or reservoir, and its trophic state.
+
+    Parameters
+    ----------
+    chla : array_like, mg/m³, optional
+        Chlorophyll a (叶绿素 a; µg/L is numerically the same).
+    tp, tn : array_like, mg/L, optional
+        Total phosphorus, total nitrogen.
+    sd : array_like, m, optional
+        Secchi depth (透明度).
+    codmn : array_like, mg/L, optional
+        Permanganate index (高锰酸盐指数).
+
+    Returns
+    -------
+    TrophicState
+
+    Notes
+    -----
+    :math:`TLI(\Sigma) = \sum_j W_j \, TLI(j)`, :math:`W_j = r_{ij}^2 / \sum_{j=1}^{m} r_{ij}^2` over
+    the m parameters given (all five: 0.2663, 0.1879, 0.1790, 0.1834, 0.1834), and
+    :math:`TLI(j) = 10 (a_j + b_j \ln x_j)` (:data:`TLI_FORMULAS`). Chlorophyll a is the base
+    parameter and must be given. Values must be positive (the logarithm).
+
+    References
+    ----------
+    湖泊（水库）富营养化评价方法及分级技术规定 (中国环境监测总站, 总站生字〔2001〕090号) §1–§3;
+    地表水环境质量评价办法（试行）(环办〔2011〕22号), 湖泊、水库营养状态评价 [secondary].
+    """
+    given = {"CHLA": chla, "TP": tp, "TN": tn, "SD": sd, "CODMn": codmn}
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in given.items() if v is not None}
+    if "CHLA" not in arrays:
+        raise ValueError("chla is missing: chlorophyll a is the base parameter of TLI(Σ)")
+    shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    for name, a in arrays.items():
+        if np.any(a[~np.isnan(a)] <= 0):
+            raise ValueError(f"{name.lower()} has a value ≤ 0 {TLI_UNITS[name]}; TLI needs positive values")
+    total_r2 = sum(TLI_CORRELATION[k] ** 2 for k in arrays)
+    weights = {k: TLI_CORRELATION[k] ** 2 / total_r2 for k in arrays}
+    partial = {
+        k: np.asarray(10.0 * (TLI_FORMULAS[k][0] + TLI_FORMULAS[k][1] * np.log(a)), dtype=np.float64)
+        for k, a in arrays.items()
+    }
+    index = np.zeros(shape)
+    for k, tli in partial.items():
+        index = index + weights[k] * tli
+    position = _trophic_position(index)
+    known = ~np.isnan(index)
+    state_zh = np.where(known, np.array([b.zh for b in TROPHIC_STATES])[position], "")
+    state_en = np.where(known, np.array([b.en for b in TROPHIC_STATES])[position], "")
+    return TrophicState(
+        index=np.asarray(index, dtype=np.float64),
+        partial=partial,
+        weights=weights,
+        state_zh=np.asarray(state_zh),
+        state_en=np.asarray(state_en),
+        eutrophic=np.asarray(known & (index > 50.0)),
+    )
 
 
 DRINKING_SUPPLEMENTARY_LIMITS: Final[Mapping[str, float]] = {

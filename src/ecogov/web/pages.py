@@ -215,12 +215,13 @@ def build_web_router() -> APIRouter:
         chart.extra["categories"] = months
         return chart_response(request, chart)
 
-    from ecogov.web import air_pages, ranking_pages, source_pages, water_pages
+    from ecogov.web import air_pages, cases_pages, ranking_pages, source_pages, water_pages
 
     router.include_router(air_pages.build_router())
     router.include_router(water_pages.build_router())
     router.include_router(source_pages.build_router())
     router.include_router(ranking_pages.build_router())
+    router.include_router(cases_pages.build_router())
     return router
 
 

@@ -25,6 +25,7 @@ NAVIGATION: Final[tuple[tuple[str, str, str], ...]] = (
     ("/air", "空气", "Air"),
     ("/water", "水", "Water"),
     ("/sources", "污染源", "Sources"),
+    ("/cases", "预警与任务", "Alerts and cases"),
     ("/rankings", "排名", "Rankings"),
 )
 

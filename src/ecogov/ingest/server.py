@@ -298,6 +298,15 @@ class Hj212Server:
         if self._server is not None:
             await self._server.wait_closed()
         await asyncio.to_thread(self._writer.stop)
+        writer = self._writer.statistics
+        log.info(
+            "HJ 212 server stopped: %d frames, %d stored, %d quarantined; %d commits of %.1f items on average",
+            self.statistics.frames,
+            self.statistics.stored,
+            self.statistics.quarantined,
+            writer.batches,
+            writer.items / writer.batches if writer.batches else 0.0,
+        )
 
     # -- connections --------------------------------------------------------------------------
 

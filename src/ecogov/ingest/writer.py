@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -31,7 +31,6 @@ from ecogov.ingest.models import (
     DeviceCommand,
     DeviceLink,
     FrameOutcome,
-    IngestFrame,
     LinkState,
     QuarantineReason,
     Transport,
@@ -251,27 +250,7 @@ class GroupCommitWriter:
     def _write(self, connection: Connection, items: list[WorkItem]) -> None:
         frames = [item.frame for item in items if item.frame is not None]
         if frames:
-            connection.execute(
-                insert(IngestFrame),
-                [
-                    {
-                        "received_at_ms": frame.received_at_ms,
-                        "transport": frame.transport.value,
-                        "peer": frame.peer,
-                        "mn": frame.mn,
-                        "command_code": frame.command_code,
-                        "request_id": frame.request_id,
-                        "data_time": frame.data_time,
-                        "crc_status": frame.crc_status,
-                        "outcome": frame.outcome.value,
-                        "reason": frame.reason.value if frame.reason is not None else None,
-                        "detail": frame.detail,
-                        "value_count": frame.value_count,
-                        "raw": frame.raw,
-                    }
-                    for frame in frames
-                ],
-            )
+            _insert_frames(connection, frames)
         rows: dict[tuple[int, int], MeasurementRow] = {}
         for item in items:
             for key, time, value, flag in item.values:
@@ -376,3 +355,38 @@ def _settle(futures: list[asyncio.Future[None]], error: Exception | None) -> Non
             future.set_result(None)
         else:
             future.set_exception(error)
+
+
+_FRAME_COLUMNS: Final = (
+    "received_at_ms, transport, peer, mn, command_code, request_id, data_time, crc_status, outcome, "
+    "reason, detail, value_count, raw"
+)
+
+
+def _insert_frames(connection: Connection, frames: list[FrameRecord]) -> None:
+    """Archive frames with the driver's executemany (no per-row ORM or type processing)."""
+    rows = [
+        (
+            frame.received_at_ms,
+            frame.transport.value,
+            frame.peer,
+            frame.mn,
+            frame.command_code,
+            frame.request_id,
+            frame.data_time,
+            frame.crc_status,
+            frame.outcome.value,
+            frame.reason.value if frame.reason is not None else None,
+            frame.detail,
+            frame.value_count,
+            frame.raw,
+        )
+        for frame in frames
+    ]
+    placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
+    statement = f"INSERT INTO ingest_frame ({_FRAME_COLUMNS}) VALUES ({', '.join([placeholder] * 13)})"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()

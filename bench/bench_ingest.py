@@ -1,0 +1,320 @@
+"""Benchmark: HJ 212 ingest end to end — packets per second and acknowledgement latency.
+
+Run: ``.venv/bin/python -m bench.bench_ingest [--loggers 1000] [--seconds 20] [--window 4]``
+``[--backends sqlite,postgresql]``
+
+For each backend a fresh database gets ``--loggers`` registered air-station devices; the
+server (``ecogov ingest serve``) runs in its own process, the load generator in this one
+(the machine has two cores: one each). Every virtual logger keeps up to ``--window`` real-time
+uploads (CN 2011, four factors, A = 1) unanswered and sends the next as soon as a 9014
+arrives, so the figure is the sustained rate of *durable* packets: each 9014 is sent only after
+the group commit. In the same run a no-op server (framing and 9014 only: no parse, no registry
+check, no storage) takes the same load, the ceiling the machine and the load generator allow.
+
+Reported per server: packets acknowledged per second over the measured interval (after a
+warm-up of 3 s), and the median and 99th percentile of the time from writing a packet to
+reading its 9014.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ecogov.accounts.principal import SYSTEM
+from ecogov.db.engine import make_engine, session_factory
+from ecogov.db.migrate import upgrade
+from ecogov.protocols.hj212 import (
+    BEIJING_TIME,
+    DeviceAddress,
+    FrameScanner,
+    build_upload,
+)
+from ecogov.registry import service
+
+FACTORS = ("a34004", "a34002", "a21026", "a21004")
+_QN = re.compile(rb"QN=(\d{17})")
+WARM_UP_SECONDS = 3.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _mn(index: int) -> str:
+    return f"BENCH{index:019d}"
+
+
+def register(url: str, loggers: int) -> None:
+    """A fresh database with one county, ``loggers`` air stations and their devices."""
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_factory(engine)() as session, session.begin():
+        service.import_rows(
+            session,
+            service.KINDS["areas"],
+            [
+                {"code": "330300", "name": "温州市", "level": "city"},
+                {"code": "330302", "name": "鹿城区", "level": "county", "parent_code": "330300"},
+            ],
+            principal=SYSTEM,
+        )
+        service.import_rows(
+            session,
+            service.KINDS["air-stations"],
+            [
+                {"code": f"B{index:04d}", "name": f"基准站{index}", "area_code": "330302",
+                 "longitude": 120.6, "latitude": 28.0, "tier": "city"}
+                for index in range(loggers)
+            ],
+            principal=SYSTEM,
+        )  # fmt: skip
+        service.import_rows(
+            session,
+            service.KINDS["devices"],
+            [
+                {
+                    "mn": _mn(index),
+                    "password": "123456",
+                    "source_type": "air_station",
+                    "source_code": f"B{index:04d}",
+                }
+                for index in range(loggers)
+            ],
+            principal=SYSTEM,
+        )
+    engine.dispose()
+
+
+def make_frames(loggers: int, per_logger: int) -> list[list[bytes]]:
+    """Real-time uploads, built before the clock starts (the load generator only writes)."""
+    start = datetime(2026, 11, 23, 8, tzinfo=BEIJING_TIME)
+    frames = []
+    for index in range(loggers):
+        device = DeviceAddress(_mn(index), "123456", "22")
+        own = []
+        for step in range(per_logger):
+            moment = start + timedelta(seconds=30 * step)
+            qn = moment.strftime("%Y%m%d%H%M%S") + f"{step % 1000:03d}"
+            values = {code: {"Rtd": 10.0 + (step % 17), "Flag": "N"} for code in FACTORS}
+            own.append(build_upload(device, qn, command=2011, data_time=moment, values=values))
+        frames.append(own)
+    return frames
+
+
+@dataclass
+class LoadResult:
+    """What one load run measured."""
+
+    acknowledged: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+async def _logger(
+    port: int,
+    frames: list[bytes],
+    window: int,
+    result: LoadResult,
+    measuring: asyncio.Event,
+    stop: asyncio.Event,
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    sent_at: dict[bytes, float] = {}
+    scanner = FrameScanner()
+    position = 0
+    in_flight = asyncio.Semaphore(window)
+
+    async def receive() -> None:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                return
+            for item in scanner.feed(data):
+                match = _QN.search(getattr(item, "segment", b""))
+                if match is None or b"CN=9014" not in item.segment:  # type: ignore[union-attr]
+                    continue
+                started = sent_at.pop(match.group(1), None)
+                if started is not None:
+                    in_flight.release()
+                    if measuring.is_set() and not stop.is_set():
+                        result.acknowledged += 1
+                        result.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+    receiver = asyncio.create_task(receive())
+    try:
+        while not stop.is_set():
+            await in_flight.acquire()
+            frame = frames[position % len(frames)]
+            position += 1
+            match = _QN.search(frame)
+            assert match is not None
+            sent_at[match.group(1)] = time.perf_counter()
+            writer.write(frame)
+            await writer.drain()
+    finally:
+        receiver.cancel()
+        writer.close()
+
+
+async def run_load(port: int, frames: list[list[bytes]], window: int, seconds: float) -> LoadResult:
+    """Drive every logger for ``WARM_UP_SECONDS + seconds``; count only the measured part."""
+    result = LoadResult()
+    measuring, stop = asyncio.Event(), asyncio.Event()
+    tasks = [asyncio.create_task(_logger(port, own, window, result, measuring, stop)) for own in frames]
+    await asyncio.sleep(WARM_UP_SECONDS)
+    measuring.set()
+    started = time.perf_counter()
+    await asyncio.sleep(seconds)
+    stop.set()
+    result.seconds = time.perf_counter() - started
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return result
+
+
+async def noop_server(port: int) -> None:
+    """Frames and answers 9014 from the QN, nothing else (the baseline)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        scanner = FrameScanner()
+        while data := await reader.read(65536):
+            for item in scanner.feed(data):
+                segment = getattr(item, "segment", None)
+                if segment is None:
+                    continue
+                writer.write(_noop_answer(segment))
+            await writer.drain()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=2048)
+    async with server:
+        await server.serve_forever()
+
+
+_ANSWER_TEMPLATE: dict[bytes, bytes] = {}
+
+
+def _noop_answer(segment: bytes) -> bytes:
+    from ecogov.protocols.hj212 import frame_segment
+
+    qn = _QN.search(segment)
+    mn = re.search(rb"MN=([^;]*)", segment)
+    return frame_segment(
+        f"QN={qn.group(1).decode() if qn else ''};ST=91;CN=9014;PW=123456;"
+        f"MN={mn.group(1).decode() if mn else ''};Flag=4;CP=&&&&"
+    )
+
+
+def _start(command: list[str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return process
+        if process.poll() is not None:
+            raise RuntimeError((process.stderr.read() if process.stderr else b"").decode())
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _report(name: str, result: LoadResult) -> dict[str, float]:
+    latencies = sorted(result.latencies_ms)
+    rate = result.acknowledged / result.seconds if result.seconds else 0.0
+    p50 = statistics.median(latencies) if latencies else float("nan")
+    p99 = latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan")
+    print(f"{name:<28} {rate:>10,.0f} packets/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms")
+    return {"rate": rate, "p50": p50, "p99": p99}
+
+
+def _postgres_url() -> str:
+    import psycopg
+
+    name = f"ecogov_bench_{os.getpid()}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--loggers", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--window", type=int, default=4)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--noop-server", type=int, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.noop_server:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(noop_server(arguments.noop_server))
+        return
+    per_logger = max(50, int(12_000 * (arguments.seconds + WARM_UP_SECONDS) / arguments.loggers) + 10)
+    frames = make_frames(arguments.loggers, per_logger)
+    print(f"{arguments.loggers} loggers, window {arguments.window}, {arguments.seconds:.0f} s measured; "
+          f"server and load generator in separate processes")  # fmt: skip
+    port = _free_port()
+    baseline = _start([sys.executable, "-m", "bench.bench_ingest", "--noop-server", str(port)], port)
+    try:
+        reference = _report(
+            "no-op baseline", asyncio.run(run_load(port, frames, arguments.window, arguments.seconds))
+        )
+    finally:
+        _stop(baseline)
+    with tempfile.TemporaryDirectory() as directory:
+        for backend in arguments.backends.split(","):
+            url = f"sqlite:///{Path(directory) / 'bench.sqlite'}" if backend == "sqlite" else _postgres_url()
+            register(url, arguments.loggers)
+            port = _free_port()
+            server = _start(
+                [sys.executable, "-m", "ecogov", "ingest", "serve", "--database-url", url,
+                 "--host", "127.0.0.1", "--port", str(port)],
+                port,
+            )  # fmt: skip
+            try:
+                measured = _report(
+                    f"ecogov, {backend}",
+                    asyncio.run(run_load(port, frames, arguments.window, arguments.seconds)),
+                )
+            finally:
+                _stop(server)
+            print(f"{'':<28} {measured['rate'] / reference['rate']:.2f} × the no-op baseline")
+            _check_stored(url)
+
+
+def _check_stored(url: str) -> None:
+    from sqlalchemy import func, select
+
+    from ecogov.ingest.models import IngestFrame
+
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        frames = session.scalar(select(func.count()).select_from(IngestFrame))
+    engine.dispose()
+    print(f"{'':<28} {frames:,} frames archived")
+
+
+if __name__ == "__main__":
+    main()

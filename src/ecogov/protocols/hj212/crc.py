@@ -8,6 +8,8 @@ both, so :class:`CrcPolicy` says per device which variants ecogov accepts.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from enum import StrEnum
 from typing import Final
 
@@ -39,6 +41,9 @@ def _table_entry(index: int) -> int:
 
 
 _TABLE: Final[tuple[int, ...]] = tuple(_table_entry(index) for index in range(256))
+_PAIR_TABLE: Final[tuple[int, ...]] = tuple(
+    _TABLE[(_TABLE[index >> 8] >> 8) ^ (index & 0xFF)] for index in range(65_536)
+)
 #: The 256 values a non-empty HJ 212 CRC can take (reference §4.3): a dialect hint.
 CRC_VALUES: Final[frozenset[int]] = frozenset(_TABLE)
 
@@ -62,17 +67,25 @@ def crc16(data: bytes) -> int:
     Appendix A: the register starts at 0xFFFF; for each byte, ``reg = (reg >> 8) XOR byte``;
     then eight times: shift right, XOR with 0xA001 if the bit shifted out was 1. Because
     ``(reg >> 8) XOR byte`` is below 256 the eight steps are one lookup in a 256-entry table,
-    ``reg = T[(reg >> 8) ^ byte]``, which gives identical results about 20 times faster.
+    ``reg = T[(reg >> 8) ^ byte]``, which gives identical results about 20 times faster. Two
+    steps depend only on the register's high byte and the two bytes, so a 65 536-entry table
+    indexed by ``(reg & 0xFF00) ^ word`` (``word`` = the next two bytes, big-endian) takes two
+    bytes per lookup.
 
     References
     ----------
     HJ 212-2017, Appendix A (CRC 校验算法), worked example: segment
     ``QN=20160801085857223;ST=32;CN=1062;…;CP=&&RtdInterval=30&&`` → ``1C80``.
     """
+    words = array("H", data[: len(data) & ~1])
+    if sys.byteorder == "little":
+        words.byteswap()
     register = _INITIAL
-    table = _TABLE
-    for byte in data:
-        register = table[(register >> 8) ^ byte]
+    pairs = _PAIR_TABLE
+    for word in words:
+        register = pairs[(register & 0xFF00) ^ word]
+    if len(data) & 1:
+        register = _TABLE[(register >> 8) ^ data[-1]]
     return register
 
 

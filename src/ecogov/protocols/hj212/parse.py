@@ -182,7 +182,15 @@ def parse_data_time(text: str) -> datetime:
     if not (text.isascii() and text.isdigit() and len(text) in (14, 17)):
         raise ValueError(f"time={text!r}: expected YYYYMMDDhhmmss (14 digits)")
     try:
-        moment = datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=BEIJING_TIME)
+        moment = datetime(
+            int(text[0:4]),
+            int(text[4:6]),
+            int(text[6:8]),
+            int(text[8:10]),
+            int(text[10:12]),
+            int(text[12:14]),
+            tzinfo=BEIJING_TIME,
+        )
     except ValueError:
         raise ValueError(f"time={text!r}: not a calendar time") from None
     if len(text) == 17:

@@ -379,3 +379,40 @@ def test_legacy_2005_logger_is_understood_and_answered(engine: Engine) -> None:
     assert city.outlet.device_id == OUTLET_MN
     with session_factory(engine)() as session:
         assert stored_values(session, "w01018") == [("hour", "avg", DATA_TIME_EPOCH, 42.5, "N")]
+
+
+def test_frames_of_a_late_registered_device_are_replayed(engine: Engine) -> None:
+    # A logger reports before its MN is registered: quarantined, not answered. Once registered,
+    # `ecogov ingest replay MN` stores its values; a frame with a bad CRC stays refused.
+    register_city(engine)
+    late = DeviceAddress("LATE00000000000000000001", "123456", "22")
+    good = hourly_upload(late)
+    bad_crc = good[: 6 + int(good[2:6])] + b"0000\r\n"
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(good + bad_crc)
+            await logger.expect_silence()
+            await logger.close()
+
+    _run(scenario())
+    from tests.registry.factories import air_station_row, create, device_row
+
+    from ecogov.accounts.principal import SYSTEM
+    from ecogov.ingest.service import replay_quarantined
+
+    with session_factory(engine)() as session, session.begin():
+        create(session, "air-stations", air_station_row("AQ002"))
+        create(session, "devices", device_row(late.device_id, "air_station", "AQ002"))
+    with session_factory(engine)() as session, session.begin():
+        summary = replay_quarantined(session, principal=SYSTEM, mn=late.device_id)
+    assert summary.replayed == 1
+    assert summary.values == 3
+    with session_factory(engine)() as session:
+        outcomes = [(frame.outcome, frame.reason) for frame in frames(session)]
+        assert outcomes == [
+            (FrameOutcome.REPLAYED, QuarantineReason.UNKNOWN_DEVICE),
+            (FrameOutcome.QUARANTINED, QuarantineReason.CRC_FAILED),
+        ]
+        assert ("hour", "avg", DATA_TIME_EPOCH, 35.0, "N") in stored_values(session, "a34004")

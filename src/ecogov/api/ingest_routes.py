@@ -18,6 +18,7 @@ from ecogov.ingest.service import LinkView, QuarantinedFrame
 SessionDep = Annotated[Session, Depends(get_session)]
 Reader = Annotated[Principal, Depends(require_roles(*SIGNED_IN_ROLES))]
 Staff = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
+Administrator = Annotated[Principal, Depends(require_roles(Role.CITY_ADMIN))]
 Commander = Annotated[
     Principal, Depends(require_roles(Role.CITY_ADMIN, Role.COUNTY_OFFICER, Role.ENFORCEMENT_OFFICER))
 ]
@@ -32,6 +33,12 @@ class CommandRequest(BaseModel):
         default_factory=dict,
         description="e.g. {'BeginTime': '20261120000000', 'EndTime': '20261120230000'} for 2061",
     )
+
+
+class ReplayRequest(BaseModel):
+    """Which device's quarantined frames to judge again."""
+
+    mn: str = Field(description="The device's MN")
 
 
 def _bad_request(error: CommandError) -> HTTPException:
@@ -60,6 +67,13 @@ def build_router() -> APIRouter:
     ) -> list[QuarantinedFrame]:
         """Refused frames with the reason (CRC, unknown MN, wrong PW …), newest first; PW masked."""
         return service.list_quarantine(session, principal=principal, reason=reason, mn=mn, limit=limit)
+
+    @router.post("/quarantine/replay", response_model=service.ReplaySummary)
+    def replay(
+        session: SessionDep, principal: Administrator, request: ReplayRequest
+    ) -> service.ReplaySummary:
+        """Store the quarantined frames of an MN that the registry now accepts (after registering it)."""
+        return service.replay_quarantined(session, principal=principal, mn=request.mn)
 
     @router.get("/commands", response_model=list[QueuedCommand])
     def commands(

@@ -183,7 +183,7 @@ class FramePipeline:
         record.mn = packet.device_id
         record.command_code, record.request_id = packet.command_code, packet.request_id
         record.crc_status = packet.crc_status.value
-        refusal = _refusal(profile, packet)
+        refusal = refusal_of(profile, packet)
         if refusal is not None:
             record.reason, record.detail = refusal
             return verdict
@@ -214,7 +214,8 @@ class FramePipeline:
         return verdict
 
 
-def _refusal(profile: DeviceProfile | None, packet: Packet) -> tuple[QuarantineReason, str] | None:
+def refusal_of(profile: DeviceProfile | None, packet: Packet) -> tuple[QuarantineReason, str] | None:
+    """Why the registry refuses ``packet`` (unknown MN, inactive device, wrong PW), or None."""
     if profile is None:
         return QuarantineReason.UNKNOWN_DEVICE, f"MN={packet.device_id!r} is not registered"
     if not profile.active:

@@ -300,7 +300,7 @@ class Hj212Server:
         await asyncio.to_thread(self._writer.stop)
         writer = self._writer.statistics
         log.info(
-            "HJ 212 server stopped: %d frames, %d stored, %d quarantined; %d commits of %.1f items on average",
+            "HJ 212 server stopped: %d frames, %d stored, %d quarantined; %d commits of %.1f items each",
             self.statistics.frames,
             self.statistics.stored,
             self.statistics.quarantined,

@@ -149,6 +149,24 @@ def quarantine_command(
     Console().print(table)
 
 
+def replay_command(
+    mn: Annotated[str, typer.Argument(help="the MN whose quarantined frames to judge again")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Store the quarantined frames of an MN that the registry now accepts.
+
+    Use it after registering a device that reported before it was registered, correcting its
+    PW or activating it: its refused frames are judged again (CRC, PW, units, DataTime) and
+    their values stored, nothing lost.
+    """
+    engine = _engine(database_url)
+    with transaction(session_factory(engine)) as session:
+        summary = service.replay_quarantined(session, principal=SYSTEM, mn=mn)
+    console.print(f"{summary.replayed} frames replayed, {summary.values} values stored")
+    for frame_id, reason in summary.still_refused.items():
+        console.print(f"  frame {frame_id} still refused: {reason}")
+
+
 command_app = typer.Typer(
     help="Commands to data loggers (HJ 212-2017 Appendix C): queue, list, cancel.", no_args_is_help=True
 )

@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from ecogov.accounts.principal import AccessDeniedError, Principal, Role
 from ecogov.ingest import commands
+from ecogov.ingest.decode import UPLOAD_INTERVALS, decode_values
+from ecogov.ingest.devices import load_profiles
 from ecogov.ingest.models import DeviceCommand, DeviceLink, FrameOutcome, IngestFrame, QuarantineReason
+from ecogov.ingest.pipeline import refusal_of
+from ecogov.monitoring.store import ensure_series, write_measurements
+from ecogov.protocols.hj212 import CrcError, Frame, FrameScanner, Hj212Error, parse
 from ecogov.registry.models import Device
 from ecogov.registry.service import KINDS, visible_condition
 
@@ -179,3 +184,78 @@ def cancel_command(session: Session, *, principal: Principal, command_id: int) -
         raise commands.CommandError("command_id", command_id, "no such command")
     _require_visible_device(session, principal, row.mn)
     return commands.cancel_command(session, command_id=command_id)
+
+
+REPLAYABLE = frozenset(
+    {QuarantineReason.UNKNOWN_DEVICE, QuarantineReason.WRONG_PASSWORD, QuarantineReason.INACTIVE_DEVICE}
+)
+"""Refusals a registry change can cure; a frame refused for its CRC or its content stays refused."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaySummary:
+    """What a replay did."""
+
+    replayed: int
+    values: int
+    still_refused: dict[int, str]
+
+
+def replay_quarantined(
+    session: Session, *, principal: Principal, mn: str, since_ms: int | None = None
+) -> ReplaySummary:
+    """Store the quarantined frames of ``mn`` that the registry now accepts.
+
+    After an MN is registered (or its PW corrected, or the device activated), its earlier
+    frames are judged again — same CRC policy, PW, unit and DataTime checks as on arrival —
+    and their values stored; each replayed frame's outcome becomes ``replayed``. Frames still
+    refused stay in the quarantine with the new reason. Only city administrators (and the
+    system) replay.
+    """
+    if principal.role not in (Role.CITY_ADMIN, Role.SYSTEM):
+        raise AccessDeniedError(principal, "only city administrators replay quarantined frames")
+    profile = load_profiles(session, mn).get(mn)
+    query = select(IngestFrame).where(
+        IngestFrame.mn == mn,
+        IngestFrame.outcome == FrameOutcome.QUARANTINED,
+        IngestFrame.reason.in_([reason.value for reason in REPLAYABLE]),
+    )
+    if since_ms is not None:
+        query = query.where(IngestFrame.received_at_ms >= since_ms)
+    replayed, values_written, still_refused = 0, 0, {}
+    for row in session.scalars(query.order_by(IngestFrame.id)):
+        frames = [item for item in FrameScanner().feed(row.raw + b"\r\n") if isinstance(item, Frame)]
+        try:
+            packet = (
+                parse(frames[0], profile.crc_policy, dialect=profile.dialect) if profile and frames else None
+            )
+        except Hj212Error as error:
+            row.reason = (
+                QuarantineReason.CRC_FAILED if isinstance(error, CrcError) else QuarantineReason.UNREADABLE
+            )
+            row.detail = still_refused[row.id] = str(error)
+            continue
+        if packet is None:
+            still_refused[row.id] = f"MN={mn!r} is not registered"
+            continue
+        refusal = refusal_of(profile, packet)
+        if refusal is not None:
+            row.reason, row.detail = refusal
+            still_refused[row.id] = refusal[1]
+            continue
+        assert profile is not None
+        if packet.command_code in UPLOAD_INTERVALS:
+            decoded = decode_values(packet, profile)
+            ids = ensure_series(session, [key for key, _time, _value, _flag in decoded.values])
+            rows = [
+                (ids[key], time, value, flag, row.received_at_ms // 1000)
+                for key, time, value, flag in decoded.values
+            ]
+            write_measurements(session.connection(), rows)
+            row.value_count = len(rows)
+            values_written += len(rows)
+        row.outcome = FrameOutcome.REPLAYED
+        row.crc_status = packet.crc_status.value
+        replayed += 1
+    session.flush()
+    return ReplaySummary(replayed, values_written, still_refused)

@@ -23,12 +23,17 @@ from rich.progress import (
 
 from ecogov import __version__
 from ecogov.accounts.cli import app as user_app
+from ecogov.aggregation.cli import app as aggregate_app
+from ecogov.alerts.cli import app as alerts_app
 from ecogov.cases.cli import app as cases_app
 from ecogov.config import get_settings
 from ecogov.db.engine import make_engine, session_factory
 from ecogov.ingest.cli import ingest_app
 from ecogov.ingest.server_cli import simulate_command
 from ecogov.registry.cli import app as registry_app
+from ecogov.rules.cli import app as rules_app
+from ecogov.scheduler import app as jobs_app
+from ecogov.scheduler import register_scheduler
 
 console = Console(stderr=True)
 
@@ -50,6 +55,10 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(cases_app, name="cases")
 app.add_typer(user_app, name="user")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(aggregate_app, name="aggregate")
+app.add_typer(rules_app, name="rules")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(jobs_app, name="jobs")
 
 DEMO_LOGGERS = 24
 """Virtual data loggers the demo streams from, so that the overview visibly updates."""
@@ -228,6 +237,7 @@ def _serve(
     settings = get_settings()
     engine = make_engine(url)
     upgrade(engine)
+    register_scheduler(settings)  # aggregation, rules and deadline checks (scheduler_enabled)
     bind_host, bind_port = host or settings.http_host, port or settings.http_port
     mqtt_host, _, mqtt_port = (mqtt or "").partition(":")
     options = PlatformOptions(

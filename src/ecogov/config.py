@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -97,6 +97,16 @@ class Settings(BaseSettings):
         default_factory=list, description="Make-up working days (调休) to add to the holiday calendar."
     )
     log_level: str = "INFO"
+    scheduler_enabled: bool = Field(
+        default=True, description="Run aggregation, detection rules and deadline checks in `ecogov serve`."
+    )
+    scheduler_interval_seconds: int = Field(default=300, ge=10, description="Seconds between scheduler runs.")
+    rules_data_lag_seconds: int = Field(
+        default=7200, ge=0, description="Rules judge data up to this long before now (hourly data come late)."
+    )
+    alert_case_min_severity: Literal["notice", "warning", "serious", "none"] = Field(
+        default="serious", description="New alerts of this severity or above open a monitoring-alert case."
+    )
     annual_targets: AnnualTargets = Field(default_factory=AnnualTargets, description="Targets of the year.")
     dashboard_cache_seconds: int = Field(
         default=300, ge=0, description="How long the workspace keeps computed period figures, s."

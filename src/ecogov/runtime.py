@@ -40,8 +40,8 @@ class PlatformOptions:
     mqtt_host, mqtt_port : str or None, int
         The MQTT broker to read sensor frames from; ``None`` runs no MQTT intake.
     simulated_loggers : int
-        Virtual data loggers (the registry's active devices) streaming real-time data to the
-        HJ 212 server; 0 for none.
+        Virtual data loggers (the registry's active devices) streaming to the HJ 212 server as
+        field loggers do — real-time, minute and hourly data; 0 for none.
     simulation_period_seconds : float
         Period of each virtual logger's real-time uploads.
     background : bool
@@ -117,7 +117,7 @@ async def _simulate(engine: Engine, port: int, count: int, period_seconds: float
 
     loggers = await asyncio.to_thread(specs)
     log.info("simulating %d data loggers, real-time data every %.0f s", len(loggers), period_seconds)
-    await run_fleet(loggers, "127.0.0.1", port, period_seconds=period_seconds)
+    await run_fleet(loggers, "127.0.0.1", port, period_seconds=period_seconds, field_schedule=True)
 
 
 def _report_failure(task: asyncio.Task[None]) -> None:

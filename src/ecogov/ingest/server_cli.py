@@ -280,6 +280,9 @@ def simulate_command(
     ack_log: Annotated[
         Path | None, typer.Option(help="append every 9014 received to this JSON-lines file")
     ] = None,
+    schedule: Annotated[
+        bool, typer.Option("--schedule/--no-schedule", help="also minute data each minute, hourly each hour")
+    ] = False,
 ) -> None:
     """A fleet of virtual data loggers for the registered devices, uploading to an HJ 212 server.
 
@@ -324,6 +327,7 @@ def simulate_command(
                     faults=faults,
                     acknowledgements=acknowledgements,
                     reconnect_storm_every=storm_every,
+                    field_schedule=schedule,
                     on_upload=counted,
                 )
             finally:

@@ -522,13 +522,16 @@ async def run_fleet(
     faults: Faults | None = None,
     acknowledgements: AckLog | None = None,
     reconnect_storm_every: float | None = None,
+    field_schedule: bool = False,
     on_upload: Callable[[], None] | None = None,
 ) -> FleetReport:
     """Run ``specs`` as a fleet: each uploads every ``period_seconds`` until the duration ends.
 
-    Uploads of each logger are spread over the period so that the fleet does not send in
-    lockstep; with ``reconnect_storm_every`` every logger drops and re-opens its connection at
-    once that often and back-fills what was not answered.
+    The loggers' uploads are spread evenly over the period, so that the fleet does not send in
+    lockstep. With ``field_schedule`` each logger also does what field loggers do besides
+    real-time data: minute data (2051) for every past minute and hourly data (2061) for every
+    past hour, as the clock passes those boundaries. With ``reconnect_storm_every`` every logger
+    drops and re-opens its connection at once that often and back-fills what was not answered.
     """
     acknowledgements = acknowledgements or AckLog()
     loggers = [
@@ -539,19 +542,30 @@ async def run_fleet(
     await asyncio.gather(*(logger.connect() for logger in loggers))
     started = time.monotonic()
     next_storm = started + reconnect_storm_every if reconnect_storm_every else None
-    step = 0
+    spacing = period_seconds / max(1, len(loggers))
+    last_minute = last_hour = None
+
+    async def send(logger: VirtualLogger, what: Interval, moment: datetime) -> None:
+        await logger.upload(what, moment)
+        report.uploads += 1
+        if on_upload is not None:
+            on_upload()
+
     try:
         while duration_seconds is None or time.monotonic() - started < duration_seconds:
             tick = time.monotonic()
-            for index, logger in enumerate(loggers):
-                moment = logger.device_now().replace(microsecond=0)
-                await logger.upload(interval, moment)
-                report.uploads += 1
-                if on_upload is not None:
-                    on_upload()
-                if index % 50 == 49:
-                    await asyncio.sleep(0)
-            step += 1
+            for logger in loggers:
+                await send(logger, interval, logger.device_now().replace(microsecond=0))
+                await asyncio.sleep(spacing)
+            if field_schedule:
+                now = datetime.now(BEIJING_TIME).replace(second=0, microsecond=0)
+                if last_minute is not None and now > last_minute:
+                    for logger in loggers:
+                        await send(logger, Interval.MINUTE, now - timedelta(minutes=1))
+                if last_hour is not None and now.replace(minute=0) > last_hour:
+                    for logger in loggers:
+                        await send(logger, Interval.HOUR, now.replace(minute=0) - timedelta(hours=1))
+                last_minute, last_hour = now, now.replace(minute=0)
             if next_storm is not None and time.monotonic() >= next_storm:
                 await asyncio.gather(*(logger.reconnect() for logger in loggers))
                 report.reconnects += len(loggers)

@@ -61,3 +61,58 @@ def test_registered_specs_follow_the_registry(engine: Engine) -> None:
     # The wastewater outlet has no stored data and no limits in this registry, the station no
     # stored data: neither has a level to simulate from, so the fleet is empty.
     assert specs == []
+
+
+def test_a_drifting_logger_is_set_right_on_connect(engine: Engine) -> None:
+    # HJ 212-2017 §6.7: on a device's connection the platform sets its clock (1012). The
+    # logger's clock runs an hour fast until the 1012 arrives.
+    from ecogov.ingest.simulate import VirtualLogger
+
+    register_city(engine)
+    spec = _specs()[0]
+
+    async def scenario() -> VirtualLogger:
+        async with running_server(engine, time_sync_on_connect=True) as server:
+            logger = VirtualLogger(spec, "127.0.0.1", server.port, faults=Faults(clock_drift_seconds=3600))
+            await logger.connect()
+            drifted = logger.device_now()
+            await logger.upload(Interval.REALTIME, drifted.replace(microsecond=0))
+            assert await logger.drain()
+            for _ in range(100):  # the 1012 follows the 9014
+                if logger.clock_set_to is not None:
+                    break
+                await asyncio.sleep(0.02)
+            await logger.close()
+            return logger
+
+    logger = asyncio.run(scenario())
+    assert logger.clock_set_to is not None
+    assert logger.faults.clock_drift_seconds == 0.0
+    assert 1012 in logger.requests_answered
+
+
+def test_a_2005_logger_in_the_fleet_is_stored(engine: Engine) -> None:
+    register_city(engine, outlet={"protocol_version": "2005"})
+    legacy = LoggerSpec(OUTLET_MN, "123456", "32", Dialect.HJ212_2005, (SimulatedFactor("w01018", 40.0),))
+    acknowledgements = AckLog()
+
+    async def scenario() -> None:
+        async with running_server(engine) as server:
+            await run_fleet(
+                [legacy],
+                "127.0.0.1",
+                server.port,
+                interval=Interval.HOUR,
+                period_seconds=0.05,
+                duration_seconds=0.3,
+                acknowledgements=acknowledgements,
+            )
+
+    asyncio.run(scenario())
+    assert acknowledgements.entries
+    with session_factory(engine)() as session:
+        archived = session.scalars(
+            select(IngestFrame.raw).where(IngestFrame.outcome == FrameOutcome.STORED)
+        ).all()
+    assert archived
+    assert all(b"011-Avg" in raw for raw in archived)  # 2005 code of COD on the wire (Appendix B)

@@ -173,6 +173,21 @@ class _Link:
         for frame in frames:
             self.writer.write(frame)
 
+    def record(self, mn: str, state: LinkState, now_ms: int) -> LinkRecord:
+        """The ``device_link`` row of ``mn`` on this link: online now, or offline since now."""
+        offline = state is LinkState.OFFLINE
+        return LinkRecord(
+            mn=mn,
+            state=state,
+            peer=self.peer,
+            transport=Transport.TCP,
+            connected_at_ms=self.connected_at_ms,
+            last_frame_at_ms=self.last_frame_at_ms if offline else now_ms,
+            frames=self.frames,
+            disconnected_at_ms=now_ms if offline else None,
+            close_reason=self.close_reason if offline else None,
+        )
+
 
 @dataclass(slots=True)
 class _ActiveCommand:
@@ -390,19 +405,7 @@ class Hj212Server:
         for mn in link.device_ids:
             if self._by_device.get(mn) is link:
                 del self._by_device[mn]
-                links.append(
-                    LinkRecord(
-                        mn=mn,
-                        state=LinkState.OFFLINE,
-                        peer=link.peer,
-                        transport=Transport.TCP,
-                        connected_at_ms=link.connected_at_ms,
-                        last_frame_at_ms=link.last_frame_at_ms,
-                        frames=link.frames,
-                        disconnected_at_ms=now_ms,
-                        close_reason=link.close_reason,
-                    )
-                )
+                links.append(link.record(mn, LinkState.OFFLINE, now_ms))
         if links:
             self._writer.submit_nowait(WorkItem(links=links))
         if not link.writer.is_closing():
@@ -479,21 +482,7 @@ class Hj212Server:
             self.statistics.replaced_sessions += 1
         link.device_ids.add(mn)
         self._by_device[mn] = link
-        self._writer.submit_nowait(
-            WorkItem(
-                links=[
-                    LinkRecord(
-                        mn=mn,
-                        state=LinkState.ONLINE,
-                        peer=link.peer,
-                        transport=Transport.TCP,
-                        connected_at_ms=link.connected_at_ms,
-                        last_frame_at_ms=now_ms,
-                        frames=link.frames,
-                    )
-                ]
-            )
-        )
+        self._writer.submit_nowait(WorkItem(links=[link.record(mn, LinkState.ONLINE, now_ms)]))
         if self.options.time_sync_on_connect:
             self._send_command(link, mn, None, CommandCode.SET_DEVICE_TIME, {})
 

@@ -1,10 +1,13 @@
-"""预警与任务 end to end in headless Chromium: sign in, inbox, case detail, every step to 办结, export.
+"""预警与任务 end to end in headless Chromium: a rule's alert, sign in, case detail, every step to 办结.
 
-A county officer of 龙湾区 signs in through ``/login``, finds the alert case in the inbox, takes
-it 待核查 → 核查 → 处置 → 反馈 (uploading an evidence file) → 办结 through the page's forms
-(``static/js/cases.js`` posting to the cases API with the CSRF token), sees each step in the
-timeline, is not offered an action the state does not allow, sees a refusal next to the field it
-names, and exports the inbox. The server is uvicorn on a free port with its own evidence store.
+The detection rule ``permit_hourly_exceedance`` finds the exceedance planted in the small city
+of :mod:`web.city` and raises a serious alert, which opens a monitoring-alert case in 龙湾区
+(:func:`web.test_cases_pages.raise_planted_alert`). A county officer of 龙湾区 signs in
+through ``/login``, finds the alert and its case, and takes it 待核查 → 核查 → 处置 → 反馈
+(uploading an evidence file) → 办结 through the page's forms (``static/js/cases.js``
+posting to the cases API with the CSRF token). Each step shows in the timeline; an action
+the state does not allow is not offered; a refusal appears next to the field it names;
+the inbox is exported. The server is uvicorn on a free port with its own evidence store.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ from ecogov.api.app import create_app
 from ecogov.cases import service
 from ecogov.config import Settings
 from ecogov.db.engine import session_factory
+from web.test_cases_pages import raise_planted_alert
 
-TITLE = "SO2小时浓度超标（浏览器测试）"
-OTHER_TITLE = "鹿城区的预警"
+RULE = "排放口小时浓度超标（折算）"
+OTHER_TITLE = "鹿城区人工登记的预警"
 EVIDENCE = b"%PDF-1.7\n% on-site handling report\n%%EOF\n"
 
 
@@ -60,26 +64,23 @@ def office(engine: Engine, tmp_path: Path) -> Iterator[Office]:
     settings = Settings(case_attachments_dir=tmp_path / "evidence")
     config = service.CaseEngineConfig.from_settings(settings)
     now = int(time.time())
+    _city, _alert_id, case_id = raise_planted_alert(engine)
     with session_factory(engine)() as session:
         make_areas(session)
-        cases = []
-        for serial, (title, county) in enumerate(((TITLE, HOME_COUNTY), (OTHER_TITLE, OTHER_COUNTY)), 1):
-            enterprise = make_enterprise(session, serial, area_code=county)
-            cases.append(
-                service.open_case(
-                    session,
-                    case_type="monitoring_alert",
-                    subject_kind="alert",
-                    subject_id=serial,
-                    title=title,
-                    county_code=county,
-                    enterprise_id=enterprise,
-                    opened_at=now - 3600,
-                    principal=SYSTEM,
-                    config=config,
-                ).id
-            )
+        other_case = service.open_case(
+            session,
+            case_type="monitoring_alert",
+            subject_kind="manual",
+            subject_id=None,
+            title=OTHER_TITLE,
+            county_code=OTHER_COUNTY,
+            enterprise_id=make_enterprise(session, 5, area_code=OTHER_COUNTY),
+            opened_at=now - 3600,
+            principal=SYSTEM,
+            config=config,
+        )
         session.commit()
+        cases = [case_id, other_case.id]
         username, password = make_user(session, Role.COUNTY_OFFICER, county_code=HOME_COUNTY)
     report = tmp_path / "处置报告.pdf"
     report.write_bytes(EVIDENCE)
@@ -139,13 +140,20 @@ def test_a_county_officer_takes_an_alert_case_to_closure_in_the_browser(
     _wait(browser, "#table-cases")
     assert browser.current_url.endswith("/cases")
     inbox = browser.find_element(By.ID, "table-cases").text
-    assert TITLE in inbox
+    assert RULE in inbox
     assert OTHER_TITLE not in inbox  # another county's case is not shown
     assert "待核查" in inbox
     assert _fits(browser)
 
-    browser.find_element(By.LINK_TEXT, TITLE).click()
+    # The rule's alert, and from it its case.
+    browser.find_element(By.ID, "uncleared-alerts").click()
+    _wait(browser, "#table-alerts")
+    alerts = browser.find_element(By.ID, "table-alerts").text
+    assert RULE in alerts
+    assert "严重" in alerts
+    browser.find_element(By.LINK_TEXT, f"#{office.case_id}").click()
     _wait(browser, "#case-timeline")
+    assert "max 45" in browser.find_element(By.ID, "case-alert").text  # 45 mg/m³ converted > 35
     assert _state(browser) == "待核查"
     offered = {
         form.get_attribute("data-action")
@@ -204,7 +212,7 @@ def test_a_county_officer_takes_an_alert_case_to_closure_in_the_browser(
     text = browser.execute_async_script(
         "var done = arguments[1]; fetch(arguments[0]).then(r => r.text()).then(done);", export
     )
-    assert TITLE in text
+    assert RULE in text
     assert "办结" in text
     assert OTHER_TITLE not in text
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]

@@ -26,16 +26,24 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from accounts.helpers import make_user, sign_in
 from cases.helpers import HOME_COUNTY, OTHER_COUNTY, PDF, make_areas, make_enterprise
 from ecogov.accounts.principal import SYSTEM, Principal, Role
+from ecogov.aggregation.service import aggregate_new_data
+from ecogov.alerts.models import Alert
 from ecogov.api.app import create_app
 from ecogov.cases import service
 from ecogov.config import Settings
 from ecogov.db.engine import session_factory
+from ecogov.registry.models import Enterprise
+from ecogov.rules.engine import run_rules
+from ecogov.rules.service import seed_default_rules
 from registry.factories import COUNTIES
+from web.city import HOURS as CITY_HOURS
+from web.city import START as CITY_START
+from web.city import City, build_city
 
 THIRD_COUNTY = COUNTIES[2]  # 瓯海区: no cases unless a test opens some
 DAY = 86400
@@ -422,3 +430,127 @@ def test_supervision_flags_a_county_with_many_late_cases(desk: Desk) -> None:
     sheet = list(workbook.active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert sheet[0][3] == "Flagged (挂牌督办)"
     assert "flagged" in [row[3] for row in sheet[1:]]
+
+
+# --------------------------------------------------------------------------- alerts raised by a rule
+
+
+def raise_planted_alert(engine: Engine) -> tuple[City, int, int]:
+    """Build the small city of :mod:`web.city` and let the detection rules find its planted exceedance.
+
+    The city's outlet DA001 measures SO2 30 mg/m³ at 11 % O2 for 72 hours: converted (HJ 75-2017)
+    30 × (21 − 6)/(21 − 11) = 45 mg/m³ against the hourly permit limit 35 mg/m³ in every hour, so
+    the seeded rule ``permit_hourly_exceedance`` (severity 严重) raises one alert, which opens a
+    monitoring-alert case in 龙湾区 (the enterprise's county). Returns the city, the alert id and
+    the case id.
+    """
+    city = build_city(engine)
+    aggregate_new_data(engine)
+    with session_factory(engine)() as session, session.begin():
+        seed_default_rules(session, principal=SYSTEM)
+    report = run_rules(engine, CITY_START, CITY_START + CITY_HOURS * 3600, codes=["permit_hourly_exceedance"])
+    assert report.rules["permit_hourly_exceedance"].raised == 1
+    with session_factory(engine)() as session:
+        alert = session.scalars(select(Alert)).one()
+        assert alert.case_id is not None
+        return city, alert.id, alert.case_id
+
+
+@pytest.fixture
+def alerted(engine: Engine, tmp_path: Path) -> Iterator[Desk]:
+    settings = Settings(case_attachments_dir=tmp_path / "evidence")
+    city, alert_id, case_id = raise_planted_alert(engine)
+    with session_factory(engine)() as session:
+        enterprise = session.scalars(
+            select(Enterprise).where(Enterprise.credit_code == city.credit_code)
+        ).one()
+        assert enterprise.area_code == HOME_COUNTY
+        desk = Desk(
+            create_app(engine, settings),
+            settings,
+            engine,
+            {"alert": alert_id, "case": case_id},
+            enterprise.id,
+        )
+    yield desk
+    for client in desk.clients.values():
+        client.close()
+
+
+def alert_numbers(html: str) -> list[str]:
+    """The first cell (alert number) of every row of the alerts table."""
+    table = html[html.index('id="table-alerts"') :]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
+    return re.findall(r'<tr><td class="num\s*">(\d+)</td>', body)
+
+
+def test_alerts_raised_by_a_rule_are_listed_in_scope_with_their_case(alerted: Desk) -> None:
+    alert, case = alerted.cases["alert"], alerted.cases["case"]
+    county = alerted.client("county").get("/cases/alerts")
+    assert county.status_code == 200
+    assert alert_numbers(county.text) == [str(alert)]
+    assert "排放口小时浓度超标（折算）" in county.text
+    assert ">严重<" in county.text
+    assert f'href="/cases/{case}">#{case}</a>' in county.text
+    assert alert_numbers(alerted.client("enterprise").get("/cases/alerts").text) == [str(alert)]
+    assert alert_numbers(alerted.client("analyst").get("/cases/alerts").text) == [str(alert)]
+    assert alert_numbers(alerted.client("other_county").get("/cases/alerts").text) == []
+    assert alerted.client("public").get("/cases/alerts", follow_redirects=False).status_code == 303
+    assert "未消除预警 1 条" in alerted.client("county").get("/cases").text
+    assert "0 uncleared alert(s)" in alerted.client("other_county").get("/cases?lang=en").text
+    english = alerted.client("county").get("/cases/alerts?lang=en").text
+    assert "serious" in english
+    assert "Last seen" in english
+
+
+def test_alert_filters_and_exports(alerted: Desk) -> None:
+    analyst, alert = alerted.client("analyst"), str(alerted.cases["alert"])
+    assert alert_numbers(analyst.get("/cases/alerts?severity=serious&status=open").text) == [alert]
+    assert alert_numbers(analyst.get("/cases/alerts?status=ongoing").text) == []  # raised once, not re-found
+    assert alert_numbers(analyst.get("/cases/alerts?severity=notice").text) == []
+    assert alert_numbers(analyst.get("/cases/alerts?uncleared=0").text) == []
+    assert alert_numbers(analyst.get(f"/cases/alerts?county_code={HOME_COUNTY}&uncleared=all").text) == [
+        alert
+    ]
+    assert alert_numbers(analyst.get(f"/cases/alerts?enterprise_id={alerted.enterprise_id}").text) == [alert]
+    for bad, name in (
+        ("severity=fatal", "severity"),
+        ("uncleared=2", "uncleared"),
+        ("enterprise_id=x", "enterprise_id"),
+    ):
+        response = analyst.get(f"/cases/alerts?{bad}")
+        assert response.status_code == 422, bad
+        assert name in response.text
+    rows = list(csv.reader(io.StringIO(analyst.get("/cases/alerts?format=csv").content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["编号", "预警", "级别"]
+    assert rows[1][0] == alert
+    assert rows[1][2] == "严重"
+    workbook = load_workbook(io.BytesIO(analyst.get("/cases/alerts?format=xlsx&lang=en").content))
+    sheet = list(workbook.active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert sheet[0][:3] == ("No.", "Alert", "Severity")
+    assert sheet[1][2] == "serious"
+
+
+def test_the_case_of_an_alert_shows_the_alert_evidence(alerted: Desk) -> None:
+    html = alerted.client("county").get(f"/cases/{alerted.cases['case']}").text
+    panel = html[html.index('id="case-alert"') :]
+    assert "排放口小时浓度超标（折算）" in panel
+    assert "limit 35" in panel  # the hourly permit limit, mg/m³
+    assert "max 45" in panel  # the converted hourly value, worked out above
+    assert "GB 13223-2011" in panel
+    assert 'id="action-start_check"' in html
+
+
+def test_the_overview_map_shows_enterprises_with_uncleared_alerts_to_those_in_scope(alerted: Desk) -> None:
+    def alert_series(who: str) -> list[dict[str, object]]:
+        data = alerted.client(who).get("/api/v1/dashboard/map").json()
+        return [s for s in data["series"] if s["name"] in ("有预警的企业", "Enterprises with alerts")]
+
+    (series,) = alert_series("county")
+    (point,) = series["data"]  # type: ignore[index]
+    assert point["colour"] == "#C92A2A"  # the most severe uncleared alert is 严重
+    assert point["value"] == 1
+    assert point["href"] == f"/cases/alerts?enterprise_id={alerted.enterprise_id}"
+    assert len(alert_series("analyst")) == 1
+    assert alert_series("other_county") == []
+    assert alert_series("public") == []  # alerts are not published

@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 from ecogov.accounts.principal import AccessDeniedError, Principal, Role
 from ecogov.api.deps import current_principal
 from ecogov.cases import metrics, service
-from ecogov.cases.choices import CaseEventKind, CaseOutcome, FieldKind
+from ecogov.cases.choices import CaseEventKind, CaseOutcome, FieldKind, SubjectKind
 from ecogov.cases.declaration import CaseTypeDeclaration, StateDeclaration, TransitionDeclaration
 from ecogov.cases.errors import CaseError, CaseNotFoundError
 from ecogov.cases.models import Case, CaseEvent
 from ecogov.registry.models import AdministrativeArea, Enterprise
 from ecogov.standards.editions import BEIJING
+from ecogov.web import alerts_pages
 from ecogov.web.i18n import Language, label, page_language
 from ecogov.web.pages_common import SessionDep, counties
 from ecogov.web.render import local_time, number, render
@@ -485,6 +486,9 @@ def _detail_context(
         ],
         "parent": parent,
         "done": request.query_params.get("done", ""),
+        "alert": alerts_pages.alert_of_case(session, case.subject_id, principal, language)
+        if case.subject_kind is SubjectKind.ALERT and case.subject_id is not None
+        else None,
     }
 
 
@@ -611,7 +615,7 @@ def supervision_table(
 
 
 def build_router() -> APIRouter:
-    """Routes of the inbox, the supervision view and case detail."""
+    """Routes of the inbox, the alerts, the supervision view and case detail."""
     router = APIRouter()
 
     @router.get("/cases", response_class=HTMLResponse)
@@ -633,6 +637,7 @@ def build_router() -> APIRouter:
                 "table": inbox_table(request, session, principal, language, paged=True, now=now),
                 **_filter_options(session, principal, config, language),
                 "scope": _scope_text(session, principal, language),
+                "uncleared_alerts": alerts_pages.uncleared_count(session, principal),
             },
             title_zh="预警与任务",
             title_en="Alerts and cases",
@@ -673,6 +678,27 @@ def build_router() -> APIRouter:
             },
             title_zh="督办考核",
             title_en="Supervision",
+        )
+
+    @router.get("/cases/alerts", response_class=HTMLResponse)
+    def alert_list(request: Request, session: SessionDep) -> Response:
+        principal = _reader(request)
+        if isinstance(principal, Response):
+            return principal
+        language = page_language(request)
+        wanted = export_format(request.query_params)
+        if wanted:
+            table = alerts_pages.alert_table(request, session, principal, language, paged=False)
+            return export(table, wanted, language)
+        return render(
+            request,
+            "alerts_list.html",
+            {
+                "table": alerts_pages.alert_table(request, session, principal, language, paged=True),
+                **alerts_pages.filter_options(session, principal, language),
+            },
+            title_zh="预警",
+            title_en="Alerts",
         )
 
     @router.get("/cases/{case_id}", response_class=HTMLResponse)

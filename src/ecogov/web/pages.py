@@ -12,13 +12,14 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from ecogov.api.deps import current_principal
 from ecogov.monitoring import air, water
 from ecogov.standards import aqi
 from ecogov.standards import water as water_standard
 from ecogov.standards.editions import BEIJING
-from ecogov.web import palette, state
+from ecogov.web import alerts_pages, palette, state
 from ecogov.web.charts import Chart, ChartSeries, chart_response
-from ecogov.web.i18n import Language, page_language
+from ecogov.web.i18n import page_language
 from ecogov.web.pages_common import (
     SessionDep,
     boundaries,
@@ -155,7 +156,7 @@ def build_web_router() -> APIRouter:
             ChartSeries("空气站 AQI" if language == "zh" else "Air stations (AQI)", station_points),
             ChartSeries("水质断面" if language == "zh" else "Water sections", section_points),
         ]
-        series.extend(_alert_points(request, session, language))
+        series.extend(alerts_pages.open_alert_points(session, current_principal(request), language))
         chart = Chart(
             "map",
             "overview-map",
@@ -228,8 +229,3 @@ def build_web_router() -> APIRouter:
 def _float(value: Any) -> float | None:
     number = float(value)
     return None if number != number else number
-
-
-def _alert_points(request: Request, session: Session, language: Language) -> list[ChartSeries]:
-    """Enterprises with open alerts, once the alert service is installed (none before)."""
-    return []

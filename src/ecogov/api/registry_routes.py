@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, create_model
-from sqlalchemy import select
+from sqlalchemy import Enum, select
 from sqlalchemy.orm import Session
 
 from ecogov.accounts.principal import Principal, Role
@@ -25,6 +25,9 @@ from ecogov.registry.models import ParameterRecord
 from ecogov.registry.schemas import ParameterPublic
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+MAX_PAGE = 1_000_000
+"""Highest page number accepted (keeps the row offset within the databases' 64-bit integers)."""
 
 WRITER_ROLES = (Role.CITY_ADMIN, Role.COUNTY_OFFICER)
 """Roles that may create, change and delete registry records (county officers in their county)."""
@@ -53,8 +56,11 @@ def _page_model(kind: service.RecordKind[Any]) -> type[BaseModel]:
 def _filter_parameters(kind: service.RecordKind[Any]) -> list[inspect.Parameter]:
     parameters = []
     for name, attribute in kind.filters.items():
-        python_type = kind.model.__table__.columns[attribute].type.python_type
+        column_type = kind.model.__table__.columns[attribute].type
+        python_type = column_type.python_type
         annotation: Any = python_type if python_type in (int, bool) else str
+        if isinstance(column_type, Enum) and column_type.enum_class is not None:
+            annotation = column_type.enum_class  # an unknown value is answered 422, naming the valid ones
         parameters.append(
             inspect.Parameter(
                 name,
@@ -75,7 +81,7 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
     def list_records(
         session: SessionDep,
         principal: Annotated[Principal, Depends(read_policy)],
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
         q: Annotated[str | None, Query(description="text contained in the name or code")] = None,
         **filters: Any,
@@ -105,7 +111,11 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
         name=f"list_{kind.name}",
     )
 
-    def create_record(session: SessionDep, principal: Annotated[Principal, Depends(write_policy)], data: kind.create) -> Any:  # type: ignore[name-defined]
+    def create_record(
+        session: SessionDep,
+        principal: Annotated[Principal, Depends(write_policy)],
+        data: kind.create,  # type: ignore[name-defined]
+    ) -> Any:
         return service.create(session, kind, data, principal=principal)
 
     router.add_api_route(
@@ -121,7 +131,9 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
 
     if kind.is_place:
 
-        def export_geojson(session: SessionDep, principal: Annotated[Principal, Depends(read_policy)]) -> Response:
+        def export_geojson(
+            session: SessionDep, principal: Annotated[Principal, Depends(read_policy)]
+        ) -> Response:
             collection = geo.feature_collection(service.iterate_all(session, kind, principal=principal))
             return Response(geo.dumps(collection), media_type="application/geo+json")
 
@@ -134,7 +146,9 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
             name=f"geojson_{kind.name}",
         )
 
-    def get_record(session: SessionDep, principal: Annotated[Principal, Depends(read_policy)], key: str) -> Any:
+    def get_record(
+        session: SessionDep, principal: Annotated[Principal, Depends(read_policy)], key: str
+    ) -> Any:
         return service.get(session, kind, key, principal=principal)
 
     router.add_api_route(
@@ -147,7 +161,12 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
         name=f"get_{kind.name}",
     )
 
-    def update_record(session: SessionDep, principal: Annotated[Principal, Depends(write_policy)], key: str, data: kind.update) -> Any:  # type: ignore[name-defined]
+    def update_record(
+        session: SessionDep,
+        principal: Annotated[Principal, Depends(write_policy)],
+        key: str,
+        data: kind.update,  # type: ignore[name-defined]
+    ) -> Any:
         return service.update(session, kind, key, data, principal=principal)
 
     router.add_api_route(
@@ -160,7 +179,9 @@ def _add_kind_routes(router: APIRouter, kind: service.RecordKind[Any]) -> None:
         name=f"update_{kind.name}",
     )
 
-    def delete_record(session: SessionDep, principal: Annotated[Principal, Depends(write_policy)], key: str) -> Response:
+    def delete_record(
+        session: SessionDep, principal: Annotated[Principal, Depends(write_policy)], key: str
+    ) -> Response:
         service.delete(session, kind, key, principal=principal)
         return Response(status_code=204)
 

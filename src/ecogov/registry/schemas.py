@@ -37,7 +37,10 @@ def _unit(value: str) -> str:
 
 
 def _ambient_parameters(values: list[str]) -> list[str]:
-    return [catalogue.lookup(catalogue.Medium.AMBIENT_AIR, value).short_name for value in values]
+    try:
+        return [catalogue.lookup(catalogue.Medium.AMBIENT_AIR, value).short_name for value in values]
+    except KeyError as error:  # an unknown parameter is bad input, answered 422 with the known codes
+        raise ValueError(error.args[0]) from error
 
 
 AreaCode = Annotated[str, AfterValidator(codes.validate_area_code)]

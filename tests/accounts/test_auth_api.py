@@ -6,7 +6,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from accounts.helpers import make_user, sign_in, token_headers
 from ecogov.accounts.principal import Role
@@ -242,3 +242,24 @@ def test_the_login_form_refuses_a_missing_token_and_foreign_next_paths(
             follow_redirects=False,
         )
         assert response.headers["location"] == "/", target
+
+
+def test_sign_in_is_audited_as_the_account_and_failures_as_the_public(
+    engine: Engine, client: TestClient
+) -> None:
+    username, password = _user(engine, Role.CITY_ANALYST)
+    client.post(f"{AUTH}/login", json={"username": username, "password": "Wrong-Passw0rd"})
+    sign_in(client, username, password)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT actor_username, actor_role FROM audit_entry"
+                " WHERE entity_kind = 'user_account' ORDER BY id"
+            )
+        ).all()
+    # created by the test helper (system), a failed attempt (public), the sign-in (the account)
+    assert [tuple(row) for row in rows] == [
+        ("system", "system"),
+        ("public", "public"),
+        (username, "city_analyst"),
+    ]

@@ -286,6 +286,7 @@ def authenticate(
     account.failed_attempts = 0
     account.locked_until = None
     account.last_sign_in_at = now
+    session.info["principal"] = principal_of(account)  # from here on the account acts (audit)
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     session.flush()

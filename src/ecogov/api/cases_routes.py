@@ -43,7 +43,9 @@ from ecogov.cases.schemas import (
 
 API_PREFIX = "/api/v1"
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""Committed when the route function returns, before the answer is sent: a client acting on a
+200 (the workspace reloads the case page at once) reads what was written."""
 CaseReader = Annotated[Principal, Depends(require_roles(*STAFF_ROLES, Role.ENTERPRISE_USER))]
 CaseOpener = Annotated[
     Principal, Depends(require_roles(Role.CITY_ADMIN, Role.COUNTY_OFFICER, Role.ENFORCEMENT_OFFICER))

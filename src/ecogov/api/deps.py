@@ -23,6 +23,12 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""The request's session, committed when the handler returns and *before* the answer is sent
+(FastAPI's default scope would close it after the response: a client acting on a 200 could
+read the old state, and a failed commit would still be answered 200)."""
+
+
 def current_principal(request: Request) -> Principal:
     """The principal the sign-in middleware put on the request; the public when nobody signed in."""
     principal = getattr(request.state, "principal", None)

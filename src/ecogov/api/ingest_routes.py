@@ -6,16 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from ecogov.accounts.principal import Principal, Role
-from ecogov.api.deps import SIGNED_IN_ROLES, STAFF_ROLES, get_session, require_roles
+from ecogov.api.deps import SIGNED_IN_ROLES, STAFF_ROLES, SessionDep, require_roles
 from ecogov.ingest import service
 from ecogov.ingest.commands import CommandError, QueuedCommand
 from ecogov.ingest.models import LinkState, QuarantineReason
 from ecogov.ingest.service import LinkView, QuarantinedFrame
 
-SessionDep = Annotated[Session, Depends(get_session)]
 Reader = Annotated[Principal, Depends(require_roles(*SIGNED_IN_ROLES))]
 Staff = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
 Administrator = Annotated[Principal, Depends(require_roles(Role.CITY_ADMIN))]

@@ -16,15 +16,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, create_model
 from sqlalchemy import Enum, select
-from sqlalchemy.orm import Session
 
 from ecogov.accounts.principal import Principal, Role
-from ecogov.api.deps import ALL_ROLES, SIGNED_IN_ROLES, RolePolicy, get_session, require_roles
+from ecogov.api.deps import ALL_ROLES, SIGNED_IN_ROLES, RolePolicy, SessionDep, require_roles
 from ecogov.registry import geo, service
 from ecogov.registry.models import ParameterRecord
 from ecogov.registry.schemas import ParameterPublic
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 MAX_PAGE = 1_000_000
 """Highest page number accepted (keeps the row offset within the databases' 64-bit integers)."""

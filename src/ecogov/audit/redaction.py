@@ -37,15 +37,15 @@ def redact(text: str) -> str:
     return text
 
 
-_installed = False
+def _is_redacting(factory: Any) -> bool:
+    return getattr(factory, "redacts_secrets", False) is True
 
 
 def install_log_redaction() -> None:
-    """Redact every log record from now on (idempotent)."""
-    global _installed
-    if _installed:
-        return
+    """Redact every log record from now on (idempotent; reinstalled if the factory was replaced)."""
     original = logging.getLogRecordFactory()
+    if _is_redacting(original):
+        return
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = original(*args, **kwargs)
@@ -62,5 +62,5 @@ def install_log_redaction() -> None:
             record.msg, record.args = cleaned, None
         return record
 
+    factory.redacts_secrets = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
-    _installed = True

@@ -9,6 +9,9 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import Engine
 
+from accounts.helpers import make_user
+from ecogov.accounts.principal import Role
+from ecogov.db.engine import session_factory
 from web.city import EXPECTED_AQI, City, build_city
 
 
@@ -39,9 +42,16 @@ def test_overview_draws_the_map_and_the_target_charts(
 
 
 def test_drill_down_from_the_source_list_to_an_enterprise(
-    browser: webdriver.Chrome, live_server: str, city: City
+    browser: webdriver.Chrome, live_server: str, city: City, engine: Engine
 ) -> None:
-    browser.get(live_server + "/sources")
+    with session_factory(engine)() as session:
+        username, password = make_user(session, Role.CITY_ANALYST)
+    browser.get(live_server + "/sources")  # enterprise data is not published: sign in first
+    WebDriverWait(browser, 10).until(lambda driver: "/login" in driver.current_url)
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "sign-in-button").click()
+    WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "enterprise-filters")))
     browser.find_element(By.NAME, "q").send_keys("测试")
     browser.find_element(By.CSS_SELECTOR, "#enterprise-filters button").click()
     browser.find_element(By.LINK_TEXT, city.enterprise_name).click()

@@ -8,10 +8,14 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from accounts.helpers import make_user, sign_in
+from ecogov.accounts.principal import Role
 from ecogov.api.app import create_app
 from ecogov.config import AnnualTargets
+from ecogov.db.engine import session_factory
+from ecogov.registry.models import Enterprise, Outlet
 from web.city import EXPECTED_AQI, City, build_city
 
 
@@ -25,6 +29,22 @@ def client(engine: Engine, city: City) -> TestClient:
     app = create_app(engine)
     app.state.annual_targets = AnnualTargets(pm2_5_ug_m3=35, good_day_percent=90)
     return TestClient(app)
+
+
+def _signed_in(
+    engine: Engine, role: Role, county_code: str | None = None, enterprise_id: int | None = None
+) -> TestClient:
+    with session_factory(engine)() as session:
+        username, password = make_user(session, role, county_code=county_code, enterprise_id=enterprise_id)
+    client = TestClient(create_app(engine))
+    sign_in(client, username, password)
+    return client
+
+
+@pytest.fixture
+def analyst(engine: Engine, city: City) -> TestClient:
+    """A city analyst's browser session (enterprise data is not published)."""
+    return _signed_in(engine, Role.CITY_ANALYST)
 
 
 def test_overview_shows_city_aqi_now_in_both_languages(client: TestClient) -> None:
@@ -104,7 +124,8 @@ def test_water_pages_class_and_main_pollutant(client: TestClient, city: City) ->
     assert client.get(f"/api/v1/water/sections/{city.section}/series?item=x").status_code == 422
 
 
-def test_sources_filters_paging_and_enterprise_detail(client: TestClient, city: City) -> None:
+def test_sources_filters_paging_and_enterprise_detail(analyst: TestClient, city: City) -> None:
+    client = analyst
     listing = client.get("/sources?status=reporting&q=测试")
     assert city.enterprise_name in listing.text
     assert city.enterprise_name not in client.get("/sources?status=unmonitored").text
@@ -119,15 +140,41 @@ def test_sources_filters_paging_and_enterprise_detail(client: TestClient, city: 
     assert data["marks"][0]["value"] == 35.0
 
 
-def test_rankings_and_every_export(client: TestClient) -> None:
+def test_enterprise_data_is_scoped_to_the_viewer(engine: Engine, client: TestClient, city: City) -> None:
+    # The public is sent to sign in; enterprise data never reaches it.
+    public = client.get(f"/sources/enterprises/{city.credit_code}", follow_redirects=False)
+    assert public.status_code == 303
+    assert public.headers["location"] == f"/login?next=/sources/enterprises/{city.credit_code}"
+    assert client.get("/sources", follow_redirects=False).status_code == 303
+    with session_factory(engine)() as session:
+        enterprise_id = session.scalars(
+            select(Enterprise.id).where(Enterprise.credit_code == city.credit_code)
+        ).one()
+        national = session.scalars(select(Outlet.national_code).where(Outlet.code == "DA001")).first()
+    assert client.get(f"/api/v1/sources/outlets/{national}/a21026").status_code == 401
+    # A county officer of another county (鹿城区) neither lists nor opens the 龙湾区 enterprise.
+    other_county = _signed_in(engine, Role.COUNTY_OFFICER, county_code="330302")
+    assert city.enterprise_name not in other_county.get("/sources").text
+    assert other_county.get(f"/sources/enterprises/{city.credit_code}").status_code == 404
+    assert other_county.get(f"/api/v1/sources/outlets/{national}/a21026").status_code == 404
+    # The enterprise's own user sees it; the 龙湾区 officer too.
+    own = _signed_in(engine, Role.ENTERPRISE_USER, enterprise_id=enterprise_id)
+    assert city.enterprise_name in own.get("/sources").text
+    assert own.get(f"/sources/enterprises/{city.credit_code}").status_code == 200
+    officer = _signed_in(engine, Role.COUNTY_OFFICER, county_code="330303")
+    assert city.enterprise_name in officer.get("/sources").text
+
+
+def test_rankings_and_every_export(client: TestClient, analyst: TestClient) -> None:
     ranking = client.get("/rankings?order=pm2_5").text
     assert "鹿城区" in ranking
     assert client.get("/rankings?order=x").status_code == 422
     for path in ("/air", "/water", "/sources", "/rankings"):
-        csv_response = client.get(f"{path}?format=csv")
+        viewer = analyst if path == "/sources" else client
+        csv_response = viewer.get(f"{path}?format=csv")
         assert csv_response.status_code == 200
         assert csv_response.content.startswith(b"\xef\xbb\xbf")
-        workbook = load_workbook(io.BytesIO(client.get(f"{path}?format=xlsx&lang=en").content))
+        workbook = load_workbook(io.BytesIO(viewer.get(f"{path}?format=xlsx&lang=en").content))
         assert workbook.active is not None
         assert workbook.active.max_row >= 2
     assert client.get("/air?format=pdf").status_code == 422

@@ -90,3 +90,7 @@ def require_roles(*roles: Role) -> RolePolicy:
     if not roles:
         raise ValueError("require_roles needs at least one role")
     return RolePolicy(frozenset(roles))
+
+
+PUBLISHED = [Depends(require_roles(*ALL_ROLES))]
+"""Route dependencies of published data (AQI, water classes, rankings): everyone, the public too."""

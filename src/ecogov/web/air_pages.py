@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecogov.api.deps import PUBLISHED
 from ecogov.choices import SourceType, StationTier
 from ecogov.monitoring import air, readings
 from ecogov.monitoring.models import Interval, Statistic
@@ -140,7 +141,7 @@ def build_router() -> APIRouter:
             title_en=found.name,
         )
 
-    @router.get("/api/v1/air/stations/{code}/hourly")
+    @router.get("/api/v1/air/stations/{code}/hourly", dependencies=PUBLISHED)
     def hourly(request: Request, code: str, session: SessionDep) -> Response:
         found = _station(session, code)
         hour = air.latest_hour(session, [found.id])
@@ -169,7 +170,7 @@ def build_router() -> APIRouter:
                 )
         return chart_response(request, chart)
 
-    @router.get("/api/v1/air/stations/{code}/daily")
+    @router.get("/api/v1/air/stations/{code}/daily", dependencies=PUBLISHED)
     def daily(request: Request, code: str, session: SessionDep) -> Response:
         language = page_language(request)
         found = _station(session, code)
@@ -191,7 +192,7 @@ def build_router() -> APIRouter:
                 )
         return chart_response(request, chart)
 
-    @router.get("/api/v1/air/stations/{code}/calendar")
+    @router.get("/api/v1/air/stations/{code}/calendar", dependencies=PUBLISHED)
     def calendar(request: Request, code: str, session: SessionDep) -> Response:
         language = page_language(request)
         found = _station(session, code)
@@ -206,7 +207,7 @@ def build_router() -> APIRouter:
         chart.extra.update(_calendar_extra(year, language))
         return chart_response(request, chart)
 
-    @router.get("/api/v1/air/stations/{code}/shares")
+    @router.get("/api/v1/air/stations/{code}/shares", dependencies=PUBLISHED)
     def shares(request: Request, code: str, session: SessionDep) -> Response:
         language = page_language(request)
         found = _station(session, code)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from ecogov.api.deps import current_principal
+from ecogov.api.deps import PUBLISHED, current_principal
 from ecogov.monitoring import air, water
 from ecogov.standards import aqi
 from ecogov.standards import water as water_standard
@@ -111,7 +111,7 @@ def build_web_router() -> APIRouter:
             title_en="Targets",
         )
 
-    @router.get("/api/v1/dashboard/map")
+    @router.get("/api/v1/dashboard/map", dependencies=PUBLISHED)
     def dashboard_map(request: Request, session: SessionDep) -> Response:
         language = page_language(request)
         hour, reports, stations = _now(session)
@@ -172,7 +172,7 @@ def build_web_router() -> APIRouter:
 
         return JSONResponse(payload)
 
-    @router.get("/api/v1/dashboard/trend/{medium}")
+    @router.get("/api/v1/dashboard/trend/{medium}", dependencies=PUBLISHED)
     def dashboard_trend(request: Request, medium: str) -> Response:
         language = page_language(request)
         ytd = state.year_to_date(request)

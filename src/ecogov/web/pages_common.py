@@ -8,13 +8,19 @@ from fastapi import Depends
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecogov.api.deps import get_session
+from ecogov.accounts.principal import Principal
+from ecogov.api.deps import SessionDep as ApiSessionDep
+from ecogov.api.deps import current_principal
 from ecogov.choices import AreaLevel
 from ecogov.registry.models import AdministrativeArea
 from ecogov.standards import aqi
 from ecogov.web.i18n import Language
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = ApiSessionDep
+"""The request's session, committed before the page is sent (see :data:`ecogov.api.deps.SessionDep`)."""
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+"""Who is looking at the page (the public when nobody signed in)."""
 
 POLLUTANT_LABELS: dict[str, tuple[str, str]] = {
     "SO2": ("二氧化硫", "SO₂"),

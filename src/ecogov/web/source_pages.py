@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from ecogov.accounts.principal import Principal, Role
+from ecogov.api.deps import SIGNED_IN_ROLES, require_roles
 from ecogov.monitoring import outlets as outlet_data
 from ecogov.registry import catalogue
 from ecogov.registry.models import Enterprise, Outlet, Permit
+from ecogov.registry.service import KINDS, visible_condition
 from ecogov.web.charts import Chart, ChartSeries, chart_response
 from ecogov.web.i18n import Language, label, page_language
-from ecogov.web.pages_common import SessionDep, counties
+from ecogov.web.pages_common import PrincipalDep, SessionDep, counties
 from ecogov.web.render import local_time, render
 from ecogov.web.tables import Column, Table, export, export_format, paging
 
@@ -46,10 +50,22 @@ def _statuses(session: Session, enterprise_ids: list[int]) -> dict[int, str]:
     return status
 
 
-def enterprise_table(request: Request, session: Session, language: Language, *, paged: bool) -> Table:
-    """Enterprises filtered by county, industry, free text and data status, paged on the server."""
+def sign_in_first(request: Request) -> RedirectResponse:
+    """Enterprise data is not published: send the visitor to sign in, then back here."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def enterprise_table(
+    request: Request, session: Session, language: Language, *, paged: bool, principal: Principal
+) -> Table:
+    """Enterprises in ``principal``'s scope, filtered by county, industry, free text and data
+    status, paged on the server."""
     params = request.query_params
     query = select(Enterprise).order_by(Enterprise.name)
+    visible = visible_condition(KINDS["enterprises"], principal)
+    if visible is not None:
+        query = query.where(visible)
     if params.get("area_code"):
         query = query.where(Enterprise.area_code == params["area_code"])
     if params.get("industry_code"):
@@ -102,11 +118,17 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/sources", response_class=HTMLResponse)
-    def enterprises(request: Request, session: SessionDep) -> Response:
+    def enterprises(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+        if principal.role is Role.PUBLIC:
+            return sign_in_first(request)
         language = page_language(request)
         wanted = export_format(request.query_params)
         if wanted:
-            return export(enterprise_table(request, session, language, paged=False), wanted, language)
+            return export(
+                enterprise_table(request, session, language, paged=False, principal=principal),
+                wanted,
+                language,
+            )
         industries = list(
             session.scalars(select(Enterprise.industry_code).distinct().order_by(Enterprise.industry_code))
         )
@@ -114,7 +136,7 @@ def build_router() -> APIRouter:
             request,
             "sources_list.html",
             {
-                "table": enterprise_table(request, session, language, paged=True),
+                "table": enterprise_table(request, session, language, paged=True, principal=principal),
                 "counties": counties(session),
                 "industries": industries,
                 "statuses": [(k, v[1] if language == "en" else v[0]) for k, v in STATUSES.items()],
@@ -124,9 +146,13 @@ def build_router() -> APIRouter:
         )
 
     @router.get("/sources/enterprises/{credit_code}", response_class=HTMLResponse)
-    def enterprise(request: Request, credit_code: str, session: SessionDep) -> HTMLResponse:
+    def enterprise(
+        request: Request, credit_code: str, session: SessionDep, principal: PrincipalDep
+    ) -> Response:
+        if principal.role is Role.PUBLIC:
+            return sign_in_first(request)
         language = page_language(request)
-        found = _enterprise(session, credit_code)
+        found = _enterprise(session, credit_code, principal)
         outlets = [o for permit in found.permits for o in permit.outlets]
         times = outlet_data.last_data_times(session, [o.id for o in outlets])
         end = max(times.values(), default=0) + 3600
@@ -171,12 +197,23 @@ def build_router() -> APIRouter:
             title_en=found.name,
         )
 
-    @router.get("/api/v1/sources/outlets/{national_code}/{parameter_code}")
+    @router.get(
+        "/api/v1/sources/outlets/{national_code}/{parameter_code}",
+        dependencies=[Depends(require_roles(*SIGNED_IN_ROLES))],
+    )
     def outlet_series(
-        request: Request, national_code: str, parameter_code: str, session: SessionDep
+        request: Request,
+        national_code: str,
+        parameter_code: str,
+        session: SessionDep,
+        principal: PrincipalDep,
     ) -> Response:
         language = page_language(request)
-        outlet = session.scalars(select(Outlet).where(Outlet.national_code == national_code)).first()
+        query = select(Outlet).where(Outlet.national_code == national_code)
+        visible = visible_condition(KINDS["outlets"], principal)
+        if visible is not None:
+            query = query.where(visible)
+        outlet = session.scalars(query).first()
         if outlet is None:
             raise HTTPException(404, f"national_code={national_code!r}: no such outlet")
         times = outlet_data.last_data_times(session, [outlet.id])
@@ -234,12 +271,16 @@ def _unit(outlet: Outlet, code: str) -> str:
         return ""
 
 
-def _enterprise(session: Session, credit_code: str) -> Enterprise:
-    found = session.scalars(
+def _enterprise(session: Session, credit_code: str, principal: Principal) -> Enterprise:
+    query = (
         select(Enterprise)
         .where(Enterprise.credit_code == credit_code)
         .options(selectinload(Enterprise.permits).selectinload(Permit.outlets).selectinload(Outlet.limits))
-    ).first()
+    )
+    visible = visible_condition(KINDS["enterprises"], principal)
+    if visible is not None:
+        query = query.where(visible)
+    found = session.scalars(query).first()
     if found is None:
         raise HTTPException(404, f"credit_code={credit_code!r}: no such enterprise")
     return found

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecogov.api.deps import PUBLISHED
 from ecogov.monitoring import water
 from ecogov.registry import catalogue
 from ecogov.registry.models import WaterSection
@@ -169,7 +170,7 @@ def build_router() -> APIRouter:
             title_en=found.name,
         )
 
-    @router.get("/api/v1/water/sections/{code}/series")
+    @router.get("/api/v1/water/sections/{code}/series", dependencies=PUBLISHED)
     def series(request: Request, code: str, session: SessionDep) -> Response:
         language = page_language(request)
         found = _section(session, code)

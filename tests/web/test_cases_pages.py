@@ -305,6 +305,8 @@ def test_case_detail_is_scoped(desk: Desk) -> None:
         desk.client("enterprise").get(f"/cases/{desk.cases['late']}").status_code == 403
     )  # other enterprise
     assert desk.client("enterprise").get(f"/cases/{desk.cases['enforcement']}").status_code == 403
+    for beyond in ("0", "-1", str(2**63)):  # outside the INTEGER key: no such case, not a server error
+        assert desk.client("admin").get(f"/cases/{beyond}").status_code == 404, beyond
     missing = desk.client("admin").get("/cases/999999?lang=en")
     assert missing.status_code == 404
     assert "There is no case 999999." in missing.text

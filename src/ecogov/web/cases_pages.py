@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
@@ -39,6 +38,8 @@ from ecogov.web.render import local_time, number, render
 from ecogov.web.tables import Column, Table, export, export_format, paging
 
 API_PREFIX: Final = "/api/v1"
+LARGEST_ID: Final = 2**31 - 1
+"""Largest case number the database's INTEGER key holds on both backends; beyond it: no such case."""
 SUPERVISION_DAYS: Final = 90
 """Default period of the supervision view: the last 90 local days, today included."""
 OPEN_CHOICES: Final = {"1": ("未办结", "open"), "0": ("已办结", "closed"), "all": ("全部", "all")}
@@ -127,14 +128,6 @@ def is_overdue(case: Case, now: int) -> bool:
 # --------------------------------------------------------------------------- the inbox
 
 
-@dataclass(frozen=True, slots=True)
-class InboxQuery:
-    """The inbox's filters as read from the URL; ``open`` is ``None`` for open and closed alike."""
-
-    filters: service.CaseFilter
-    open: bool | None
-
-
 def _yes_no(params: Mapping[str, str], name: str) -> bool | None:
     value = params.get(name) or ""
     if value == "":
@@ -144,9 +137,13 @@ def _yes_no(params: Mapping[str, str], name: str) -> bool | None:
     return value == "1"
 
 
-def inbox_query(params: Mapping[str, str], config: service.CaseEngineConfig) -> InboxQuery:
+def inbox_filter(params: Mapping[str, str], config: service.CaseEngineConfig) -> service.CaseFilter:
     """Read and check the inbox filters (``state``, ``case_type``, ``county_code``, ``overdue``,
-    ``supervised``, ``open``); a bad value is refused with 422 naming it."""
+    ``supervised``, ``open``); a bad value is refused with 422 naming it.
+
+    ``open`` is ``1`` (not yet in a terminal state) unless given; a state chosen by name
+    overrides it, so that ``state=closed`` lists the closed cases.
+    """
     case_type = params.get("case_type") or None
     if case_type is not None and case_type not in config.case_types:
         raise HTTPException(
@@ -161,19 +158,13 @@ def inbox_query(params: Mapping[str, str], config: service.CaseEngineConfig) -> 
     wanted_open = params.get("open", "1") or "1"
     if wanted_open not in OPEN_CHOICES:
         raise HTTPException(422, f"open={wanted_open!r}: use 1 (open), 0 (closed) or all")
-    is_open = None if wanted_open == "all" else wanted_open == "1"
-    if state is not None:
-        is_open = None  # a state chosen by name decides by itself
-    return InboxQuery(
-        service.CaseFilter(
-            case_type=case_type,
-            state=state,
-            county_code=params.get("county_code") or None,
-            overdue=_yes_no(params, "overdue"),
-            supervised=_yes_no(params, "supervised"),
-            is_open=is_open,
-        ),
-        is_open,
+    return service.CaseFilter(
+        case_type=case_type,
+        state=state,
+        county_code=params.get("county_code") or None,
+        overdue=_yes_no(params, "overdue"),
+        supervised=_yes_no(params, "supervised"),
+        is_open=None if wanted_open == "all" or state is not None else wanted_open == "1",
     )
 
 
@@ -230,14 +221,14 @@ def inbox_table(
     Paged on the server for the page; every matching row for an export.
     """
     config = _config(request)
-    query = inbox_query(request.query_params, config)
+    filters = inbox_filter(request.query_params, config)
     page = paging(request.query_params)
     try:
         if paged:
             result = service.list_cases(
                 session,
                 principal=principal,
-                filters=query.filters,
+                filters=filters,
                 now=now,
                 page=page.page,
                 page_size=page.size,
@@ -245,14 +236,14 @@ def inbox_table(
             )
             found, total = result.items, result.total
         else:
-            found, total, number_of = [], 0, 1
+            found, total, page_number = [], 0, 1
             while True:
                 result = service.list_cases(
                     session,
                     principal=principal,
-                    filters=query.filters,
+                    filters=filters,
                     now=now,
-                    page=number_of,
+                    page=page_number,
                     page_size=service.MAX_PAGE_SIZE,
                     config=config,
                 )
@@ -260,7 +251,7 @@ def inbox_table(
                 total = result.total
                 if len(found) >= total or not result.items:
                     break
-                number_of += 1
+                page_number += 1
     except CaseError as error:
         raise HTTPException(422, f"{error.field}={error.value!r}: {error.message}") from error
     names = _county_names(session, language)
@@ -275,9 +266,10 @@ def inbox_table(
     table.notes.append(
         _text(
             language,
-            "时限按工作日历计算（法定节假日与调休）；“超期”指当前环节已超过办理时限。",
-            "Deadlines count working days (public holidays and make-up days); "
-            "“overdue”: the present state is past its deadline.",
+            "时限按案件类型规定的办理时限计算（工作日不含法定节假日，计入调休上班日）；"
+            "“超期”指当前环节已超过办理时限。",
+            "Deadlines are the time each state allows by its case type (working days leave out "
+            "public holidays and count make-up working days); “overdue”: the present state is past it.",
         )
     )
     return table
@@ -708,6 +700,8 @@ def build_router() -> APIRouter:
             return principal
         language = page_language(request)
         try:
+            if not 1 <= case_id <= LARGEST_ID:
+                raise CaseNotFoundError("case_id", case_id, "no such case")
             case = service.get_case(session, case_id=case_id, principal=principal, config=_config(request))
         except CaseNotFoundError:
             return _refusal(request, 404, f"没有编号为 {case_id} 的案件。", f"There is no case {case_id}.")

@@ -41,43 +41,38 @@ from ecogov.demo.build import DemoOptions, build_demo
 ID_STRIDE = 1_000_000
 """Clone k's ids are the original ids + k × ID_STRIDE."""
 
-CLONE_SQL = (
-    # (table, column list with the expressions that make clone {k} unique)
-    ("air_station", "id + {off}, code || '-{k}', name, area_code, longitude, latitude, tier, parameters"),
-    (
-        "water_section",
-        "id + {off}, code || '-{k}', name, area_code, longitude, latitude, waterbody_type, "
-        "waterbody_name, target_class, assessment_level",
-    ),
+CLONE_SQL: tuple[tuple[str, dict[str, str]], ...] = (
+    # table → {column: expression that makes clone {k} unique}; unlisted columns are copied.
+    # Credit codes (and the permit and outlet numbers built on them) take k in characters 9–10.
+    ("air_station", {"id": "id + {off}", "code": "code || '-{k}'"}),
+    ("water_section", {"id": "id + {off}", "code": "code || '-{k}'"}),
     (
         "enterprise",
-        "id + {off}, substr(credit_code, 1, 16) || '{kk}', name || '{k}', industry_code, area_code, "
-        "address, longitude, latitude, key_categories",
+        {"id": "id + {off}", "credit_code": "substr(credit_code, 1, 8) || '{kk}' || substr(credit_code, 11)"},
     ),
     (
         "permit",
-        "id + {off}, substr(permit_number, 1, 16) || '{kk}' || substr(permit_number, 19), "
-        "enterprise_id + {off}, management_class, valid_from, valid_to",
+        {
+            "id": "id + {off}",
+            "enterprise_id": "enterprise_id + {off}",
+            "permit_number": "substr(permit_number, 1, 8) || '{kk}' || substr(permit_number, 11)",
+        },
     ),
     (
         "outlet",
-        "id + {off}, permit_id + {off}, code, substr(national_code, 1, 16) || '{kk}' || "
-        "substr(national_code, 19), name, kind, longitude, latitude, height_m, emission_standard, "
-        "reference_o2",
+        {
+            "id": "id + {off}",
+            "permit_id": "permit_id + {off}",
+            "national_code": "substr(national_code, 1, 8) || '{kk}' || substr(national_code, 11)",
+        },
     ),
-    (
-        "outlet_limit",
-        "id + {off}, outlet_id + {off}, parameter_code, limit_value, unit, averaging_period, standard",
-    ),
+    ("outlet_limit", {"id": "id + {off}", "outlet_id": "outlet_id + {off}"}),
     (
         "shutdown_report",
-        "id + {off}, enterprise_id + {off}, outlet_id + {off}, starts_at, ends_at, reason, reported_at",
+        {"id": "id + {off}", "enterprise_id": "enterprise_id + {off}", "outlet_id": "outlet_id + {off}"},
     ),
-    (
-        "series",
-        "id + {off}, source_type, source_id + {off}, medium, parameter_code, interval, statistic, unit",
-    ),
-    ("measurement", "series_id + {off}, time, value, flag, received_at"),
+    ("series", {"id": "id + {off}", "source_id": "source_id + {off}"}),
+    ("measurement", {"series_id": "series_id + {off}"}),
 )
 
 
@@ -104,8 +99,11 @@ def prepare(work: Path, scale: int) -> Path:
             }
             for k in range(1, scale):
                 started = time.perf_counter()
-                for table, expressions in CLONE_SQL:
-                    select = expressions.format(off=k * ID_STRIDE, k=k, kk=f"{k:02d}")
+                for table, changed in CLONE_SQL:
+                    select = ", ".join(
+                        changed.get(c, c).format(off=k * ID_STRIDE, k=k, kk=f"{k:02d}")
+                        for c in columns[table]
+                    )
                     connection.execute(
                         text(
                             f"INSERT INTO {table} ({', '.join(columns[table])}) SELECT {select} FROM {table} "

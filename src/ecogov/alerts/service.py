@@ -125,16 +125,32 @@ def record_findings(
     kept_open: set[int] = set()
     for finding in sorted(findings, key=lambda f: (f.subject_type, f.subject_id, f.parameter_code, f.start)):
         key = (finding.subject_type, finding.subject_id, finding.parameter_code)
+        candidates = by_key.get(key, [])
         match = next(
             (
                 a
-                for a in by_key.get(key, [])
+                for a in candidates
                 if finding.start <= a.last_seen_at + CONDITION_GAP_S
                 and finding.end >= a.started_at - CONDITION_GAP_S
             ),
             None,
+        ) or next(
+            # A condition that holds from the start of the data read continues an uncleared alert
+            # (a logger silent for longer than the look-back), as does one found again while an
+            # alert of this run is still open.
+            (a for a in candidates if a.cleared_at is None and (finding.start <= start or a.id in kept_open)),
+            None,
         )
         if match is None:
+            for stale in candidates:
+                if stale.cleared_at is None:  # its condition ended before this new episode began
+                    stale.cleared_at, stale.status, stale.updated_at = (
+                        stale.last_seen_at,
+                        AlertStatus.CLEARED,
+                        now,
+                    )
+                    report.cleared += 1
+            session.flush()
             alert = Alert(
                 rule_id=rule.id,
                 rule_code=rule.code,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,11 @@ Staff = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
 AlertReader = Annotated[Principal, Depends(require_roles(*STAFF_ROLES, Role.ENTERPRISE_USER))]
 Administrator = Annotated[Principal, Depends(require_roles(Role.CITY_ADMIN))]
 Anyone = Annotated[Principal, Depends(require_roles(*ALL_ROLES))]
+MAX_ID = 2**31 - 1
+MAX_EPOCH = 2**40
+"""Far beyond any date ecogov stores, and within both databases' integers."""
+MAX_PAGE = 100_000
+Identifier = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 
 class AlertPublic(BaseModel):
@@ -161,13 +166,17 @@ def build_router() -> APIRouter:
         rule_code: str | None = None,
         severity: Severity | None = None,
         subject_type: AlertSubject | None = None,
-        subject_id: int | None = None,
+        subject_id: Identifier | None = None,
         county_code: str | None = None,
-        enterprise_id: int | None = None,
-        since: Annotated[int | None, Query(description="condition seen at or after, UTC epoch s")] = None,
-        until: Annotated[int | None, Query(description="condition began before, UTC epoch s")] = None,
+        enterprise_id: Identifier | None = None,
+        since: Annotated[
+            int | None, Query(ge=0, le=MAX_EPOCH, description="seen at or after, UTC epoch s")
+        ] = None,
+        until: Annotated[
+            int | None, Query(ge=0, le=MAX_EPOCH, description="began before, UTC epoch s")
+        ] = None,
         uncleared: bool | None = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, Query(ge=1, le=alerts.MAX_PAGE_SIZE)] = 50,
     ) -> AlertPagePublic:
         """Alerts in your scope (county staff: their county; enterprises: their own), newest first."""
@@ -194,7 +203,9 @@ def build_router() -> APIRouter:
         )
 
     @router.get("/alerts/{alert_id}", tags=["预警 alerts"])
-    def get_alert(alert_id: int, session: SessionDep, principal: AlertReader) -> AlertPublic:
+    def get_alert(
+        alert_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, principal: AlertReader
+    ) -> AlertPublic:
         """One alert with its evidence: the rule, the threshold, the values and a series excerpt."""
         try:
             return _alert(alerts.get_alert(session, alert_id=alert_id, principal=principal), evidence=True)
@@ -206,10 +217,10 @@ def build_router() -> APIRouter:
         session: SessionDep,
         principal: Anyone,
         subject_type: Subject,
-        subject_id: int,
+        subject_id: Identifier,
         period: Period,
-        start: Annotated[int, Query(description="first period start, UTC epoch s")],
-        end: Annotated[int, Query(description="end (exclusive), UTC epoch s")],
+        start: Annotated[int, Query(ge=0, le=MAX_EPOCH, description="first period start, UTC epoch s")],
+        end: Annotated[int, Query(ge=0, le=MAX_EPOCH, description="end (exclusive), UTC epoch s")],
         quantity: str | None = None,
         statistic: Statistic | None = None,
     ) -> list[AggregateSeriesPublic]:

@@ -380,22 +380,25 @@ def section_below_target(rule: schemas.RuleDeclaration, batch: Batch) -> list[Fi
 def missing_data(rule: schemas.RuleDeclaration, batch: Batch) -> list[Finding]:
     """Hours with no value at all from a source, for at least ``max_gap_minutes``.
 
-    A gap that touches the start of the batch is not judged: when the source last reported is
-    unknown (it may not have existed yet).
+    A gap at the start of the batch followed by data is not judged (the source may not have
+    reported yet, e.g. a new outlet); a source with series but no value in the whole batch is
+    absent throughout (a logger offline for longer than the look-back stays alerted).
     """
     p = cast(schemas.MissingDataParameters, rule.typed_parameters())
     min_hours = -(-p.max_gap_minutes // 60)
     times = batch.hour_times
     found: list[Finding] = []
     for source in batch.sources:
-        grid = batch.grids.get(source.id)
-        if grid is None or not grid.flags or not _in_scope(rule, source):
+        if not _in_scope(rule, source) or not batch.registry.series.get((source.source_type, source.id)):
             continue
-        present = np.any(np.stack([f != "" for f in grid.flags.values()]), axis=0)
+        grid = batch.grids.get(source.id)
+        flags = list(grid.flags.values()) if grid is not None else []
+        present = (
+            np.any(np.stack([f != "" for f in flags]), axis=0) if flags else np.zeros(batch.hours, dtype=bool)
+        )
         absent = ~present
-        if absent[0]:
-            first = int(np.argmax(present)) if present.any() else len(absent)
-            absent[:first] = False
+        if absent[0] and present.any():
+            absent[: int(np.argmax(present))] = False
         count = present.astype(np.float64)
         threshold = {"max_gap_minutes": p.max_gap_minutes}
         found += _episodes(

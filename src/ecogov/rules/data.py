@@ -198,6 +198,8 @@ class Batch:
     start: int
     window_start: int
     end: int
+    first_of_kind: bool = True
+    """The first batch of its kind in a run (city-wide rules are evaluated there only)."""
     grids: dict[int, HourlyGrid] = field(default_factory=dict)
     _aggregates: dict[tuple[Subject, Statistic, Period], dict[tuple[int, str], AggregateFrame]] = field(
         default_factory=dict

@@ -1,9 +1,9 @@
 """Run the detection rules over a period: batches of sources in, alerts out.
 
-Sources are read in batches of one kind (all stations, all sections, outlets
-:data:`OUTLET_BATCH` at a time) on an hourly grid that starts early enough for every rule's
-look-back; each enabled rule that applies to the kind runs on the batch; the findings of each
-rule are then recorded as alerts in one transaction per rule.
+Sources are read in batches of one kind (:data:`BATCH_SIZE` at a time) on an hourly grid
+that starts early enough for every rule's look-back; each enabled rule that applies to the
+kind runs on the batch; the findings of each rule are then recorded as alerts in one
+transaction per rule.
 """
 
 from __future__ import annotations
@@ -30,8 +30,13 @@ from ecogov.rules.schemas import RuleDeclaration
 from ecogov.rules.service import declarations
 
 Progress = Callable[[str, float, float], None]
-OUTLET_BATCH: Final = 60
-"""Outlets per batch: about 300 hourly series, a few tens of MB for a 90-day window."""
+BATCH_SIZE: Final[dict[SourceType, int]] = {
+    SourceType.OUTLET: 60,
+    SourceType.AIR_STATION: 20,
+    SourceType.WATER_SECTION: 1000,
+}
+"""Sources per batch: 60 outlets (about 300 series) or 20 stations (120 series) keep a year's
+hourly grid to a few tens of MB; sections have only monthly class aggregates."""
 
 
 @dataclass
@@ -113,8 +118,9 @@ def run_rules(
             continue
         ids = [s.id for s in registry.of_type(kind)]
         report.sources[kind.value] = len(ids)
-        size = OUTLET_BATCH if kind is SourceType.OUTLET else max(len(ids), 1)
+        size = BATCH_SIZE[kind]
         plan += [(kind, ids[i : i + size], applicable) for i in range(0, len(ids), size)]
+    plan_first = {kind: ids[0] for kind, ids, _ in reversed(plan)}
     for number, (kind, ids, applicable) in enumerate(plan, start=1):
         lookback = max(evaluators.lookback_hours(d) for _, d in applicable)
         grid_start = int(periods.day_start(np.array([start - lookback * periods.HOUR]))[0])
@@ -126,6 +132,7 @@ def run_rules(
             start=grid_start,
             window_start=start,
             end=end,
+            first_of_kind=ids[0] == plan_first[kind],
         )
         if kind is not SourceType.WATER_SECTION:
             batch.load(counted_flags)

@@ -307,7 +307,7 @@ def aqi_above(rule: schemas.RuleDeclaration, batch: Batch) -> list[Finding]:
     found: list[Finding] = []
     if p.level == "city":
         city = batch.registry.city_code
-        if city is None:
+        if city is None or not batch.first_of_kind:
             return []
         frames = batch.aggregates(Subject.CITY, Statistic.AQI, period)
         values = _on_grid(frames.get((int(city), "AQI")), batch.start, slots, step)

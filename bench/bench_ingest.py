@@ -13,7 +13,8 @@ check, no storage) takes the same load, the ceiling the machine and the load gen
 
 Reported per server: packets acknowledged per second over the measured interval (after a
 warm-up of 3 s), and the median and 99th percentile of the time from writing a packet to
-reading its 9014.
+reading its 9014 — at saturation, and again with the fleet paced to ``--paced`` packets/s
+(four times the city-scale peak of the HJ 212 reference §18), where latency is not queueing.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ async def _logger(
     result: LoadResult,
     measuring: asyncio.Event,
     stop: asyncio.Event,
+    gap: float,
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     sent_at: dict[bytes, float] = {}
@@ -167,16 +169,25 @@ async def _logger(
             sent_at[match.group(1)] = time.perf_counter()
             writer.write(frame)
             await writer.drain()
+            if gap:
+                await asyncio.sleep(gap)
     finally:
         receiver.cancel()
         writer.close()
 
 
-async def run_load(port: int, frames: list[list[bytes]], window: int, seconds: float) -> LoadResult:
-    """Drive every logger for ``WARM_UP_SECONDS + seconds``; count only the measured part."""
+async def run_load(
+    port: int, frames: list[list[bytes]], window: int, seconds: float, rate: float | None = None
+) -> LoadResult:
+    """Drive every logger for ``WARM_UP_SECONDS + seconds``; count only the measured part.
+
+    ``rate`` (packets/s for the whole fleet) paces the loggers; ``None`` sends as fast as the
+    answers come back (saturation).
+    """
     result = LoadResult()
     measuring, stop = asyncio.Event(), asyncio.Event()
-    tasks = [asyncio.create_task(_logger(port, own, window, result, measuring, stop)) for own in frames]
+    gap = len(frames) / rate if rate else 0.0
+    tasks = [asyncio.create_task(_logger(port, own, window, result, measuring, stop, gap)) for own in frames]
     await asyncio.sleep(WARM_UP_SECONDS)
     measuring.set()
     started = time.perf_counter()
@@ -220,13 +231,16 @@ def _noop_answer(segment: bytes) -> bytes:
 
 
 def _start(command: list[str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """Start a server and wait until it listens; its log goes to a file (a pipe nobody reads
+    would fill up and stall the server)."""
+    log = tempfile.NamedTemporaryFile(prefix="ecogov-bench-server-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return process
         if process.poll() is not None:
-            raise RuntimeError((process.stderr.read() if process.stderr else b"").decode())
+            raise RuntimeError(Path(log.name).read_text(errors="replace"))
         time.sleep(0.2)
     process.kill()
     raise RuntimeError("server did not start")
@@ -265,6 +279,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--window", type=int, default=4)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--paced", type=float, default=2000.0, help="also measure latency at this offered load (packets/s)"
+    )
     parser.add_argument("--noop-server", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.noop_server:
@@ -298,6 +315,13 @@ def main() -> None:
                     f"ecogov, {backend}",
                     asyncio.run(run_load(port, frames, arguments.window, arguments.seconds)),
                 )
+                if arguments.paced:
+                    _report(
+                        f"  paced at {arguments.paced:,.0f}/s",
+                        asyncio.run(
+                            run_load(port, frames, arguments.window, arguments.seconds, arguments.paced)
+                        ),
+                    )
             finally:
                 _stop(server)
             print(f"{'':<28} {measured['rate'] / reference['rate']:.2f} × the no-op baseline")

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from tests.registry.factories import air_station_row, create, device_row, make_areas
@@ -51,19 +52,20 @@ def _register_stations(engine: Engine) -> list[LoggerSpec]:
     return specs
 
 
-def _start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ecogov", "ingest", "serve", "--database-url", url, "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
+def _start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as log_file:  # a file, not a pipe: an unread pipe would stall the server
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ecogov", "ingest", "serve", "--database-url", url, "--host", "127.0.0.1",
+             "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )  # fmt: skip
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return process
         if process.poll() is not None:
-            raise AssertionError(process.stderr.read().decode() if process.stderr else "server exited")
+            raise AssertionError(log.read_text(errors="replace"))
         time.sleep(0.1)
     process.kill()
     raise AssertionError("the server did not start listening")
@@ -91,11 +93,11 @@ async def _load(specs: list[LoggerSpec], port: int, acknowledgements: AckLog, st
     return sent
 
 
-def test_kill_9_loses_no_acknowledged_packet(engine: Engine) -> None:
+def test_kill_9_loses_no_acknowledged_packet(engine: Engine, tmp_path: Path) -> None:
     specs = _register_stations(engine)
     url = engine.url.render_as_string(hide_password=False)
     port = _free_port()
-    server = _start_server(url, port)
+    server = _start_server(url, port, tmp_path / "server.log")
     acknowledgements = AckLog()
 
     async def scenario() -> int:

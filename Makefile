@@ -51,6 +51,7 @@ format: $(VENV)/.dev-installed  ## apply ruff's formatting and safe fixes
 bench: $(VENV)/.dev-installed  ## run every benchmark under bench/ (figures in docs/benchmarks.md)
 	$(BIN)/python -m bench.bench_demo_build
 	$(BIN)/python -m bench.bench_hj212_codec
+	$(BIN)/python -m bench.bench_ingest
 	$(BIN)/python -m bench.bench_first_screen
 	$(BIN)/python -m bench.bench_accounts
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench

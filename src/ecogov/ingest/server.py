@@ -573,7 +573,10 @@ class Hj212Server:
         if command.timer is not None:
             command.timer.cancel()
         self._commands.pop((command.mn, command.request_id), None)
-        log.info(
+        # The server's own time syncs are routine; users' commands and every failure are news.
+        routine = command.command_id is None and state is CommandState.SUCCEEDED
+        log.log(
+            logging.DEBUG if routine else logging.INFO,
             "command CN=%d to MN=%s (QN %s): %s",
             command.command_code,
             command.mn,

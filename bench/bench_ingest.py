@@ -310,6 +310,7 @@ def main() -> None:
                  "--host", "127.0.0.1", "--port", str(port)],
                 port,
             )  # fmt: skip
+            cpu_at_start = _cpu_seconds(server.pid)
             try:
                 measured = _report(
                     f"ecogov, {backend}",
@@ -322,13 +323,21 @@ def main() -> None:
                             run_load(port, frames, arguments.window, arguments.seconds, arguments.paced)
                         ),
                     )
+                cpu = _cpu_seconds(server.pid) - cpu_at_start
             finally:
                 _stop(server)
             print(f"{'':<28} {measured['rate'] / reference['rate']:.2f} × the no-op baseline")
-            _check_stored(url)
+            frames_archived = _check_stored(url)
+            print(f"{'':<28} server CPU {cpu * 1e6 / frames_archived:.0f} µs per archived frame")
 
 
-def _check_stored(url: str) -> None:
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux ``/proc/PID/stat``, fields 14–15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _check_stored(url: str) -> int:
     from sqlalchemy import func, select
 
     from ecogov.ingest.models import IngestFrame
@@ -338,6 +347,7 @@ def _check_stored(url: str) -> None:
         frames = session.scalar(select(func.count()).select_from(IngestFrame))
     engine.dispose()
     print(f"{'':<28} {frames:,} frames archived")
+    return int(frames or 0)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ from ecogov.protocols.hj212 import (
     format_crc,
     format_time,
     parse,
+    split_frame,
 )
 from ecogov.registry import catalogue
 from ecogov.registry.models import OutletLimit
@@ -290,7 +291,7 @@ class VirtualLogger:
             values=self.values_at(data_time, interval),
         )
         if self.faults.modbus_crc:
-            frame = _with_crc(frame, format_crc(crc16_modbus(_segment_of(frame))))
+            frame = _with_crc(frame, format_crc(crc16_modbus(split_frame(frame)[0].segment)))
         return _Upload(frame, int(command), format_time(data_time), tuple(f.code for f in self.spec.factors))
 
     async def upload(self, interval: Interval, data_time: datetime) -> str:
@@ -420,14 +421,10 @@ class VirtualLogger:
                 await self._send(frame)
 
 
-def _segment_of(frame: bytes) -> bytes:
-    length = int(frame[2:6])
-    return frame[6 : 6 + length]
-
-
 def _with_crc(frame: bytes, crc: str) -> bytes:
-    length = int(frame[2:6])
-    return frame[: 6 + length] + crc.encode("ascii") + b"\r\n"
+    """``frame`` with its CRC digits replaced by ``crc`` (a fault, or a Modbus-CRC device)."""
+    parts, _problems = split_frame(frame)
+    return b"##" + f"{parts.declared_length:04d}".encode() + parts.segment + crc.encode("ascii") + b"\r\n"
 
 
 # -- fleets ------------------------------------------------------------------------------------

@@ -54,7 +54,10 @@ def test_drill_down_from_the_source_list_to_an_enterprise(
     WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "enterprise-filters")))
     browser.find_element(By.NAME, "q").send_keys("测试")
     browser.find_element(By.CSS_SELECTOR, "#enterprise-filters button").click()
-    browser.find_element(By.LINK_TEXT, city.enterprise_name).click()
+    WebDriverWait(browser, 10).until(lambda driver: "q=" in driver.current_url)  # the filtered page
+    WebDriverWait(browser, 10).until(
+        ready.element_to_be_clickable((By.LINK_TEXT, city.enterprise_name))
+    ).click()
     WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "table-completeness")))
     assert "72 / 72" in browser.find_element(By.ID, "table-completeness").text
     chart = browser.find_element(By.CSS_SELECTOR, "#online-data .chart").get_attribute("id")

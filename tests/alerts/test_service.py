@@ -151,6 +151,34 @@ def test_serious_alerts_open_a_monitoring_alert_case(engine: Engine) -> None:
         assert session.scalar(select(Case).where(Case.subject_id == raised[0])) is None
 
 
+def test_a_refused_case_keeps_the_alert_and_logs_why(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The finding names the enterprise but another county than the enterprise's: the case engine
+    # refuses the case (CaseError on county_code); the alert is recorded all the same and a
+    # warning names the alert and the engine's reason.
+    outlet, enterprise, county = _setup(engine)
+    elsewhere = next(c for c in COUNTIES if c != county)
+    with caplog.at_level("WARNING", logger="ecogov.alerts.service"):
+        raised = _record(
+            engine,
+            "permit_hourly_exceedance",
+            [_finding(outlet, enterprise, elsewhere, T0, T0 + HOUR, True)],
+            (T0, T0 + HOUR),
+        )
+    (alert,) = _alerts(engine)
+    assert alert.id == raised[0]
+    assert alert.case_id is None
+    with Session(engine) as session:
+        assert session.scalar(select(Case.id)) is None
+    (record,) = [r for r in caplog.records if r.name == "ecogov.alerts.service"]
+    assert record.levelname == "WARNING"
+    named = f"alert {alert.id} (permit_hourly_exceedance, outlet {outlet}, county {elsewhere})"
+    assert named in record.message
+    assert f"county_code='{elsewhere}'" in record.message
+    assert f"lies in {county}" in record.message
+
+
 def test_alerts_are_scoped_by_principal(engine: Engine) -> None:
     outlet, enterprise, county = _setup(engine)
     (alert_id,) = _record(

@@ -13,6 +13,7 @@ officers those of their county; enterprise users those of their own enterprise; 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -25,6 +26,8 @@ from ecogov.alerts.models import Alert, AlertStatus, AlertSubject
 from ecogov.rules.choices import Severity
 from ecogov.rules.evaluators import Finding
 from ecogov.rules.models import DetectionRule
+
+log = logging.getLogger(__name__)
 
 CONDITION_GAP_S: Final = 2 * 3600
 """Two episodes of a condition at most two hours apart are one alert (an ecogov option)."""
@@ -209,7 +212,10 @@ def open_case_for(session: Session, alert: Alert, *, now: int) -> int | None:
 
     The one place where alerts meet the case engine: the case is assigned to the alert's county
     and enterprise and carries the evidence. Opening is idempotent per alert in the case engine.
-    Returns the case id, or ``None`` when the alert's area is not a county the engine accepts.
+    Returns the case id, or ``None`` when the case engine refuses the case (an area that is not
+    in the registry, an enterprise outside the county …): the alert is kept all the same — a
+    detection is never lost for want of a case — and the refusal is logged as a warning naming
+    the alert and the engine's reason, for an administrator to correct the registry.
     """
     from ecogov.cases.errors import CaseError
     from ecogov.cases.service import open_case
@@ -235,7 +241,16 @@ def open_case_for(session: Session, alert: Alert, *, now: int) -> int | None:
                     "observed": alert.evidence.get("observed"),
                 },
             )
-    except CaseError:
+    except CaseError as error:
+        log.warning(
+            "alert %s (%s, %s %s, county %s): no monitoring-alert case opened: %s",
+            alert.id,
+            alert.rule_code,
+            alert.subject_type.value,
+            alert.subject_id,
+            alert.county_code,
+            error,
+        )
         return None
     alert.case_id = case.id
     return case.id

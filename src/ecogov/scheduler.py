@@ -16,24 +16,38 @@ Watermarks live in ``job_watermark``, so a restarted server resumes where it sto
 is idempotent, so a round interrupted half-way is simply repeated. A failing job records its
 error in its watermark row and does not stop the others. ``scheduler_enabled = false`` turns it
 off (for instance on API-only nodes); ``ecogov jobs run`` runs any job by hand.
+
+Several nodes may serve one database: a job runs only under its lease, a ``job_lease`` row
+taken by one atomic ``UPDATE … WHERE expires_at <= now`` (the same statement on SQLite and
+PostgreSQL; PostgreSQL re-checks the condition on the row a concurrent taker just committed, so
+exactly one node wins). The holder renews it every :data:`LEASE_RENEW_SECONDS` while the job
+runs and frees it when done; a node that dies frees its jobs after :data:`LEASE_SECONDS`. A
+node that finds a job leased skips it for this round. Lease times are the nodes' wall clocks,
+which must agree within a few seconds (NTP).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
+import threading
 import time as clock
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Final
 
 import typer
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ecogov.accounts.principal import SYSTEM
 from ecogov.aggregation import periods
-from ecogov.aggregation.models import JobWatermark
+from ecogov.aggregation.models import JobLease, JobWatermark
 from ecogov.aggregation.service import aggregate_new_data, record_watermark
 from ecogov.config import Settings, get_settings
 from ecogov.rules.choices import Severity
@@ -82,20 +96,124 @@ def _deadlines(engine: Engine, now: int, settings: Settings) -> str:
     return f"{len(records)} overdue"
 
 
-JOB_FUNCTIONS: Final[dict[str, Callable[[Engine, int, Settings], str]]] = {
+JobFunction = Callable[[Engine, int, Settings], str]
+"""``job(engine, now, settings)`` → a one-line summary of what it did."""
+
+JOB_FUNCTIONS: Final[dict[str, JobFunction]] = {
     "aggregation": _aggregation,
     "rules": _rules,
     "deadlines": _deadlines,
 }
 
+# --- leases -----------------------------------------------------------------------------------
 
-def run_round(engine: Engine, settings: Settings, *, now: int | None = None) -> dict[str, str]:
-    """Run every job once; a failure is logged and recorded, and the next job still runs."""
+LEASE_SECONDS: Final = 120
+"""How long a lease lasts without renewal; a node that dies frees its jobs after this."""
+LEASE_RENEW_SECONDS: Final = 30
+"""How often the node running a job renews its lease."""
+NODE_ID: Final = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+"""This process as a lease holder: host, process id and a random token."""
+
+
+def _ensure_lease_row(connection: Connection, job: str) -> None:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(
+        dialect.insert(JobLease)
+        .values(job=job, holder="", acquired_at=0, expires_at=0)
+        .on_conflict_do_nothing(index_elements=["job"])
+    )
+
+
+def acquire_lease(engine: Engine, job: str, holder: str, *, now: int, seconds: int = LEASE_SECONDS) -> bool:
+    """Take ``job``'s lease until ``now + seconds`` if it has expired (or is ``holder``'s already).
+
+    One ``UPDATE … WHERE expires_at <= now OR holder = me``: atomic on both backends, so of
+    several nodes asking at once exactly one gets it. Times are UTC epoch seconds.
+    """
+    with engine.begin() as connection:
+        _ensure_lease_row(connection, job)
+        taken = connection.execute(
+            update(JobLease)
+            .where(JobLease.job == job, or_(JobLease.expires_at <= now, JobLease.holder == holder))
+            .values(holder=holder, acquired_at=now, expires_at=now + seconds)
+        )
+        return taken.rowcount == 1
+
+
+def renew_lease(engine: Engine, job: str, holder: str, *, now: int, seconds: int = LEASE_SECONDS) -> bool:
+    """Extend ``holder``'s lease of ``job`` to ``now + seconds``; False if it is no longer theirs."""
+    with engine.begin() as connection:
+        renewed = connection.execute(
+            update(JobLease)
+            .where(JobLease.job == job, JobLease.holder == holder)
+            .values(expires_at=now + seconds)
+        )
+        return renewed.rowcount == 1
+
+
+def release_lease(engine: Engine, job: str, holder: str, *, now: int) -> None:
+    """Free ``holder``'s lease of ``job`` at ``now`` (nothing if another node holds it)."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(JobLease).where(JobLease.job == job, JobLease.holder == holder).values(expires_at=now)
+        )
+
+
+def lease_holder(engine: Engine, job: str, *, now: int) -> JobLease | None:
+    """The unexpired lease of ``job``, if any node holds one at ``now``."""
+    with Session(engine) as session:
+        lease = session.get(JobLease, job)
+        return lease if lease is not None and lease.expires_at > now else None
+
+
+@contextmanager
+def job_lease(engine: Engine, job: str, holder: str) -> Iterator[bool]:
+    """Hold ``job``'s lease for the ``with`` block, renewing it meanwhile; yields whether it was
+    taken (False: another node runs the job now — skip it)."""
+    if not acquire_lease(engine, job, holder, now=int(clock.time())):
+        yield False
+        return
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(LEASE_RENEW_SECONDS):
+            try:
+                if not renew_lease(engine, job, holder, now=int(clock.time())):
+                    log.error("scheduler job %s: the lease of %s was taken by another node", job, holder)
+                    return
+            except Exception:  # a missed renewal is retried; the lease still has time left
+                log.exception("scheduler job %s: renewing the lease failed", job)
+
+    renewer = threading.Thread(target=renew, name=f"lease-{job}", daemon=True)
+    renewer.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        renewer.join()
+        release_lease(engine, job, holder, now=int(clock.time()))
+
+
+def run_round(
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: int | None = None,
+    holder: str = NODE_ID,
+    jobs: Mapping[str, JobFunction] = JOB_FUNCTIONS,
+) -> dict[str, str]:
+    """Run every job once, each under its lease (a job leased by another node is skipped);
+    a failure is logged and recorded, and the next job still runs."""
     moment = int(clock.time()) if now is None else now
     results: dict[str, str] = {}
     for job in JOBS:
         try:
-            results[job] = JOB_FUNCTIONS[job](engine, moment, settings)
+            with job_lease(engine, job, holder) as held:
+                if not held:
+                    other = lease_holder(engine, job, now=int(clock.time()))
+                    results[job] = f"skipped: running on {other.holder if other else 'another node'}"
+                    continue
+                results[job] = jobs[job](engine, moment, settings)
         except Exception as error:  # one failing job must not stop the others
             log.exception("scheduler job %s failed", job)
             results[job] = f"failed: {error}"
@@ -150,14 +268,17 @@ def status(database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL
     engine = make_engine(database_url or get_settings().database_url)
     with Session(engine) as session:
         marks = {m.job: m for m in session.scalars(select(JobWatermark))}
+    now = int(clock.time())
     for job in JOBS:
         mark = marks.get(job)
+        lease = lease_holder(engine, job, now=now)
+        running = f"  running on {lease.holder}" if lease is not None else ""
         if mark is None:
-            typer.echo(f"{job:12s} never run")
+            typer.echo(f"{job:12s} never run{running}")
             continue
         when = periods.local_date(mark.position).isoformat() if mark.position else "-"
         error = f"  last error: {mark.last_error}" if mark.last_error else ""
-        typer.echo(f"{job:12s} up to {when} ({mark.position}), {mark.runs} runs{error}")
+        typer.echo(f"{job:12s} up to {when} ({mark.position}), {mark.runs} runs{error}{running}")
 
 
 @app.command("run")
@@ -177,7 +298,12 @@ def run(
     engine = make_engine(database_url or settings.database_url)
     now = int(clock.time())
     for name in JOBS if job == "all" else (job,):
-        typer.echo(f"{name}: {JOB_FUNCTIONS[name](engine, now, settings)}")
+        with job_lease(engine, name, NODE_ID) as held:
+            if not held:
+                other = lease_holder(engine, name, now=int(clock.time()))
+                typer.echo(f"{name}: skipped, running on {other.holder if other else 'another node'}")
+                continue
+            typer.echo(f"{name}: {JOB_FUNCTIONS[name](engine, now, settings)}")
 
 
 def parse_day(text: str, name: str) -> int:

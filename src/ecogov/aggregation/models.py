@@ -128,5 +128,18 @@ class JobWatermark(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class JobLease(Base):
+    """Which scheduler node runs a job now: one row per job, taken by an atomic UPDATE of an
+    expired (or own) lease, renewed while the job runs (:mod:`ecogov.scheduler`)."""
+
+    __tablename__ = "job_lease"
+    __audited__ = False  # machinery of the scheduler
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200), doc="host:pid:token of the node holding it")
+    acquired_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch seconds")
+    expires_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch seconds; free from then on")
+
+
 RECEIVED_AT_INDEX = Index("ix_measurement_received_at", Measurement.received_at)
 """Incremental aggregation finds new and backfilled measurements by ``received_at``."""

@@ -23,12 +23,13 @@ $(VENV)/.dev-installed: requirements/dev.lock pyproject.toml | $(BIN)/python
 	$(PIP) install --no-deps -e .
 	touch $(VENV)/.runtime-installed $@
 
-# Browser libraries pinned in web-assets/package-lock.json, copied next to the web workspace.
+# Browser libraries pinned in web-assets/package-lock.json: ECharts with only the charts and
+# components the workspace uses (web-assets/echarts-workspace.js), bundled by esbuild.
 WEB_VENDOR := src/ecogov/web/static/vendor
-$(WEB_VENDOR)/echarts.min.js: web-assets/package.json web-assets/package-lock.json
+$(WEB_VENDOR)/echarts.min.js: web-assets/package.json web-assets/package-lock.json web-assets/echarts-workspace.js
 	cd web-assets && npm ci --no-audit --no-fund --ignore-scripts
 	mkdir -p $(WEB_VENDOR)
-	cp web-assets/node_modules/echarts/dist/echarts.min.js $@
+	cd web-assets && npm run --silent build
 
 demo: $(VENV)/.runtime-installed $(WEB_VENDOR)/echarts.min.js  ## build the demo city once (var/demo.sqlite) and serve it on http://127.0.0.1:8000
 	$(BIN)/ecogov demo

@@ -287,7 +287,7 @@ def test_case_detail_offers_only_the_allowed_actions_as_forms(desk: Desk) -> Non
     assert "<option>设备故障</option>" in html
     assert f'action="/api/v1/cases/{fresh}/transitions"' in html
     assert 'enctype="multipart/form-data"' in html
-    assert '<script src="/static/web/js/cases.js"></script>' in html
+    assert '<script src="/static/web/js/cases.js?v=' in html
     assert "<script>" not in html
     enterprise = desk.client("enterprise").get(f"/cases/{fresh}").text
     assert 'id="no-actions"' in enterprise  # nothing for the enterprise in 待核查

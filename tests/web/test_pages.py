@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +20,10 @@ from ecogov.config import AnnualTargets
 from ecogov.db.engine import session_factory
 from ecogov.registry.models import Enterprise, Outlet
 from web.city import EXPECTED_AQI, City, build_city
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "src" / "ecogov" / "web" / "static"
+WEB_ASSETS = ROOT / "web-assets"
 
 
 @pytest.fixture
@@ -54,7 +61,14 @@ def test_overview_shows_city_aqi_now_in_both_languages(client: TestClient) -> No
     assert f'id="city-aqi">{EXPECTED_AQI}<' in chinese.text  # city = its national station AQ001
     assert "HJ 633—2012" in chinese.text
     assert "PM2.5" in chinese.text
-    assert "script-src 'self'" in chinese.headers["content-security-policy"]
+    policy = {
+        part.split()[0]: part.split()[1:] for part in chinese.headers["content-security-policy"].split(";")
+    }
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]  # no 'unsafe-inline': no style attribute, no <style>
+    assert "'unsafe-inline'" not in chinese.headers["content-security-policy"]
+    assert "style=" not in chinese.text
+    assert "<style" not in chinese.text
     assert "<script>" not in chinese.text
     assert "onclick" not in chinese.text
     english = client.get("/?lang=en")
@@ -184,3 +198,56 @@ def test_static_assets_are_local(client: TestClient) -> None:
     assert client.get("/static/web/vendor/echarts.min.js").status_code == 200
     assert client.get("/static/web/../pages.py").status_code == 404
     assert "#00E400" in client.get("/standards.css").text  # 优: HJ 633 green (0, 228, 0)
+
+
+def test_static_files_are_linked_by_content_hash_cached_long_and_sent_compressed(client: TestClient) -> None:
+    page = client.get("/").text
+    links = dict(re.findall(r'(?:src|href)="(/static/web/[^"?]+)\?v=([0-9a-f]{12})"', page))
+    script = STATIC / "vendor" / "echarts.min.js"
+    body = script.read_bytes()
+    # The version is the first 12 hex digits of the SHA-256 of the file as it is on disk.
+    assert links["/static/web/vendor/echarts.min.js"] == hashlib.sha256(body).hexdigest()[:12]
+    assert set(links) >= {"/static/web/js/common.js", "/static/web/css/app.css"}
+    current = client.get(f"/static/web/vendor/echarts.min.js?v={links['/static/web/vendor/echarts.min.js']}")
+    assert current.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert current.headers["content-encoding"] == "gzip"
+    assert current.content == body  # the client undid the gzip: same bytes as the file
+    assert int(current.headers["content-length"]) < len(body) / 2
+    assert current.headers["content-type"].startswith("text/javascript")
+    unversioned = client.get("/static/web/vendor/echarts.min.js", headers={"Accept-Encoding": "identity"})
+    assert unversioned.headers["cache-control"] == "no-cache"
+    assert "content-encoding" not in unversioned.headers
+    assert unversioned.content == body
+    etag = unversioned.headers["etag"]
+    assert client.get("/static/web/vendor/echarts.min.js", headers={"If-None-Match": etag}).status_code == 304
+    stale = client.get("/static/web/vendor/echarts.min.js?v=000000000000")
+    assert stale.headers["cache-control"] == "no-cache"
+    standards = re.search(r'href="(/standards\.css\?v=[0-9a-f]{12})"', page)
+    assert standards is not None
+    assert client.get(standards.group(1)).headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_the_echarts_build_registers_every_chart_and_component_the_scripts_use() -> None:
+    """Every ``type: "…"`` the chart script asks for is imported into the ECharts build."""
+    script = (STATIC / "js" / "common.js").read_text()
+    build = (WEB_ASSETS / "echarts-workspace.js").read_text()
+    # Axis, legend and data-zoom types (value, time, category, scroll, inside, …) are not series.
+    not_series = {"value", "time", "category", "scroll", "inside", "slider", "piecewise", "dashed"}
+    series = set(re.findall(r'type(?::| =)[^"\n]*"([a-z]+)"', script)) - not_series
+    assert series == {"line", "bar", "pie", "heatmap", "scatter"}
+    for kind in series:
+        assert f"{kind.capitalize()}Chart" in build, kind
+    components = {
+        "calendar:": "CalendarComponent",
+        "geo =": "GeoComponent",
+        "visualMap:": "VisualMapPiecewiseComponent",
+        "markLine": "MarkLineComponent",
+        'type: "inside"': "DataZoomInsideComponent",
+        'type: "slider"': "DataZoomSliderComponent",
+        "legend:": "LegendComponent",
+        "tooltip:": "TooltipComponent",
+        "grid:": "GridComponent",
+    }
+    for used, component in components.items():
+        assert used in script, used
+        assert component in build, component

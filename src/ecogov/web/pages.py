@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from ecogov.api.deps import PUBLISHED, current_principal
@@ -17,7 +17,7 @@ from ecogov.monitoring import air, water
 from ecogov.standards import aqi
 from ecogov.standards import water as water_standard
 from ecogov.standards.editions import BEIJING
-from ecogov.web import alerts_pages, palette, state
+from ecogov.web import alerts_pages, assets, palette, state
 from ecogov.web.charts import Chart, ChartSeries, chart_response
 from ecogov.web.i18n import page_language
 from ecogov.web.pages_common import (
@@ -28,9 +28,7 @@ from ecogov.web.pages_common import (
     pollutant_label,
     report_text,
 )
-from ecogov.web.render import WEB_DIR, render
-
-STATIC_DIR = WEB_DIR / "static"
+from ecogov.web.render import STANDARDS_CSS, STANDARDS_CSS_URL, render
 
 
 def _now(session: Session) -> tuple[int | None, dict[int, air.StationNow], list[Any]]:
@@ -46,16 +44,21 @@ def build_web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/static/web/{path:path}")
-    def static(path: str) -> FileResponse:
-        target = (STATIC_DIR / path).resolve()
-        if not target.is_relative_to(STATIC_DIR.resolve()) or not target.is_file():
-            raise HTTPException(404, f"path={path!r}: no such static file")
-        return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})
+    def static(path: str, request: Request) -> Response:
+        return assets.static_response(
+            path,
+            request.query_params.get("v"),
+            request.headers.get("accept-encoding", ""),
+            request.headers.get("if-none-match", ""),
+        )
 
     @router.get("/standards.css")
-    def standards_css() -> Response:
+    def standards_css(request: Request) -> Response:
+        current = request.query_params.get("v") == STANDARDS_CSS_URL.partition("?v=")[2]
         return Response(
-            palette.stylesheet(), media_type="text/css", headers={"Cache-Control": "max-age=3600"}
+            STANDARDS_CSS,
+            media_type="text/css",
+            headers={"Cache-Control": assets.LONG_CACHE if current else assets.REVALIDATE},
         )
 
     @router.get("/", response_class=HTMLResponse)

@@ -1,10 +1,44 @@
 /* ecogov web workspace: charts and maps drawn from the workspace's JSON endpoints.
  * Every chart is a <div class="chart" data-source="/api/v1/..." data-kind="line|bar|pie|calendar|map">;
  * the endpoint returns {kind, unit, series: [{name, data: [[x, y], ...], colour?}], ...}.
- * No inline script and no handler attributes: the page's Content-Security-Policy forbids them. */
+ * No inline script, no handler attributes and no style attributes in markup: the page's
+ * Content-Security-Policy forbids them. Tooltips are therefore built as elements (colours set
+ * through element.style, which the policy allows) and never show ECharts' arrow (confine).
+ * Each drawn chart leaves a performance mark "ecogov:drawn:<id>" (bench/bench_first_screen.py). */
 (function () {
   "use strict";
   var charts = [];
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text != null) { node.textContent = text; }
+    return node;
+  }
+
+  /* Tooltip of one or more data points: a heading and a row per point (colour dot, name, value). */
+  function tipBox(heading, rows) {
+    var box = element("div", "chart-tip");
+    if (heading) { box.appendChild(element("div", "chart-tip-head", heading)); }
+    rows.forEach(function (row) {
+      var line = element("div", "chart-tip-row");
+      if (row.colour) {
+        var dot = element("span", "chart-tip-dot");
+        dot.style.backgroundColor = row.colour;
+        line.appendChild(dot);
+      }
+      line.appendChild(element("span", "chart-tip-name", row.name));
+      if (row.value != null) { line.appendChild(element("b", "chart-tip-value", row.value)); }
+      box.appendChild(line);
+    });
+    return box;
+  }
+
+  /* The server's tip text: lines separated by <br>, shown as text (never parsed as markup). */
+  function tipLines(text) {
+    var lines = String(text).split("<br>").filter(function (line) { return line !== ""; });
+    return tipBox(lines[0], lines.slice(1).map(function (line) { return {name: line}; }));
+  }
 
   function formatTime(ms) {
     var d = new Date(ms + 8 * 3600 * 1000);  // Beijing time, whatever the browser's zone
@@ -31,7 +65,15 @@
     }
     return {
       animation: false,
-      tooltip: {trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + " " + (data.unit || ""); }},
+      tooltip: {trigger: "axis", confine: true, formatter: function (points) {
+        var first = points[0] || {};
+        var heading = data.x === "category" || data.horizontal ? first.name : formatTime(first.axisValue);
+        return tipBox(heading, points.map(function (p) {
+          var value = Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value;
+          return {colour: p.color, name: p.seriesName,
+                  value: value == null ? "—" : value + (data.unit ? " " + data.unit : "")};
+        }));
+      }},
       legend: {top: 0, type: "scroll"},
       grid: {left: 50, right: 20, top: 36, bottom: 50},
       dataZoom: [{type: "inside"}, {type: "slider", height: 16, bottom: 8}],
@@ -58,7 +100,9 @@
     var s = data.series[0];
     return {
       animation: false,
-      tooltip: {trigger: "item", formatter: "{b}: {c} ({d}%)"},
+      tooltip: {trigger: "item", confine: true, formatter: function (p) {
+        return tipBox(null, [{colour: p.color, name: p.name, value: p.value + " (" + p.percent + "%)"}]);
+      }},
       legend: {bottom: 0, type: "scroll"},
       series: [{type: "pie", radius: ["35%", "65%"], data: s.data.map(function (d) {
         return {name: d[0], value: d[1], itemStyle: d[2] ? {color: d[2]} : undefined};
@@ -69,7 +113,9 @@
   function calendarOption(data) {
     return {
       animation: false,
-      tooltip: {formatter: function (p) { return p.value[0] + ": AQI " + p.value[1]; }},
+      tooltip: {confine: true, formatter: function (p) {
+        return tipBox(p.value[0], [{colour: p.color, name: "AQI", value: p.value[1]}]);
+      }},
       visualMap: {type: "piecewise", orient: "horizontal", left: "center", bottom: 0,
                   pieces: data.bands.map(function (b) {
                     return {min: b.min, max: b.max, color: b.colour, label: b.label};
@@ -100,8 +146,8 @@
     });
     var option = {
       animation: false,
-      tooltip: {trigger: "item", formatter: function (p) {
-        return p.data && p.data.tip ? p.data.tip : (p.name || "");
+      tooltip: {trigger: "item", confine: true, formatter: function (p) {
+        return p.data && p.data.tip ? tipLines(p.data.tip) : tipBox(p.name || "", []);
       }},
       legend: {top: 0, left: 0, orient: "vertical"},
       series: series
@@ -119,39 +165,42 @@
 
   var builders = {line: lineOption, bar: barOption, pie: pieOption, calendar: calendarOption, map: mapOption};
 
-  function draw(element) {
-    var source = element.getAttribute("data-source");
-    var kind = element.getAttribute("data-kind");
-    element.classList.add("loading");
-    fetch(source, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+  /* Draw one chart; the promise settles when it is drawn or has failed. */
+  function draw(box) {
+    var source = box.getAttribute("data-source");
+    var kind = box.getAttribute("data-kind");
+    box.classList.add("loading");
+    return fetch(source, {credentials: "same-origin"})
       .then(function (response) {
         if (!response.ok) { throw new Error(response.status + " " + source); }
         return response.json();
       })
       .then(function (data) {
-        var chart = echarts.init(element, null, {renderer: "canvas"});
+        var chart = echarts.init(box, null, {renderer: "canvas"});
         chart.setOption(builders[kind](data));
         chart.on("click", function (p) {
           if (p.data && p.data.href) { window.location.href = p.data.href; }
         });
         charts.push(chart);
-        element.classList.remove("loading");
-        element.setAttribute("data-ready", "1");
-        element.dispatchEvent(new CustomEvent("ecogov:drawn", {bubbles: true, detail: data}));
+        box.classList.remove("loading");
+        box.setAttribute("data-ready", "1");
+        if (box.id) { performance.mark("ecogov:drawn:" + box.id); }
+        box.dispatchEvent(new CustomEvent("ecogov:drawn", {bubbles: true, detail: data}));
       })
       .catch(function (error) {
-        element.classList.remove("loading");
-        element.classList.add("failed");
-        element.textContent = String(error);
+        box.classList.remove("loading");
+        box.classList.add("failed");
+        box.textContent = String(error);
       });
   }
 
   function drawAll(root) {
-    Array.prototype.forEach.call((root || document).querySelectorAll(".chart[data-source]"), draw);
+    return Promise.all(Array.prototype.map.call((root || document).querySelectorAll(".chart[data-source]"), draw));
   }
 
   /* <div data-fragment="/path"> is filled with the server-rendered HTML of that path (slow panels
-     load after the first screen), then its charts are drawn. */
+     load after the first screen's charts are drawn, so as not to compete with them), then its
+     charts are drawn. */
   function loadFragments() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-fragment]"), function (element) {
       fetch(element.getAttribute("data-fragment"), {credentials: "same-origin"})
@@ -166,7 +215,7 @@
     });
   }
 
-  function start() { drawAll(); loadFragments(); }
+  function start() { drawAll().then(loadFragments); }
 
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   window.ecogov = {draw: draw, formatTime: formatTime};

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from swagger_ui_bundle import swagger_ui_path
 
 from ecogov import __version__
-from ecogov.api import alerts_routes, audit_routes, auth_routes, ingest_routes, open_routes
+from ecogov.api import alerts_routes, audit_routes, auth_routes, ingest_routes, open_routes, rankings_routes
 from ecogov.api.cases_routes import build_router as build_cases_router
 from ecogov.api.deps import ALL_ROLES, require_roles
 from ecogov.api.errors import install_error_handlers
@@ -78,6 +78,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_routes.build_router(), prefix=API_PREFIX)
     app.include_router(audit_routes.build_router(), prefix=API_PREFIX)
     app.include_router(open_routes.build_router(), prefix=API_PREFIX)
+    app.include_router(rankings_routes.build_router(), prefix=API_PREFIX)
     app.include_router(_meta_router(), prefix=API_PREFIX)
     app.include_router(build_router(), prefix=API_PREFIX)
     app.include_router(ingest_routes.build_router(), prefix=API_PREFIX)

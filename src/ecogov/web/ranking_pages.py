@@ -1,4 +1,8 @@
-"""排名 Rankings: counties by AQI, PM2.5, comprehensive index and water compliance, year to date."""
+"""排名 Rankings: counties by AQI, PM2.5, comprehensive index and water compliance, year to date.
+
+The ranking is :func:`ecogov.monitoring.rankings.county_ranking`, the same the open-data API
+publishes at ``/api/v1/rankings/counties``; this page only lays it out.
+"""
 
 from __future__ import annotations
 
@@ -7,49 +11,35 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ecogov.monitoring.overview import CountyFigures
+from ecogov.monitoring.rankings import RANKING_ORDERS, CountyRank, county_ranking
 from ecogov.web import state
 from ecogov.web.i18n import Language, page_language
 from ecogov.web.render import render
 from ecogov.web.tables import Column, Table, export, export_format
 
-ORDERS: dict[str, tuple[str, str, bool]] = {
-    # key: (zh, en, higher is better)
-    "index": ("综合指数", "comprehensive index", False),
-    "pm2_5": ("PM2.5", "PM2.5", False),
-    "aqi": ("平均AQI", "mean AQI", False),
-    "good_days": ("优良天数比例", "good-day ratio", True),
-    "water": ("断面达标率", "water compliance", True),
-}
 
-
-def _row(county: CountyFigures, language: Language) -> dict[str, Any]:
-    figures = county.figures
+def _row(county: CountyRank, language: Language) -> dict[str, Any]:
     return {
-        "county": county.area.name if language == "zh" else (county.area.name_en or county.area.name),
-        "code": county.area.code,
-        "index": county.index.total if county.index else None,
-        "primary": "、".join(county.index.primary) if county.index else None,
-        "pm2_5": figures.pm2_5_mean if figures else None,
-        "aqi": county.mean_aqi,
-        "good_days": float(figures.good_day_ratio.percent) if figures else None,
-        "water": county.water_compliance_percent,
+        "rank": county.rank,
+        "county": county.name if language == "zh" else (county.name_en or county.name),
+        "code": county.code,
+        "index": county.figure("index"),
+        "primary": "、".join(county.largest_terms) or None,
+        "pm2_5": county.figure("pm2_5"),
+        "aqi": county.figure("aqi"),
+        "good_days": county.figure("good_days"),
+        "water": county.figure("water"),
     }
 
 
 def ranking_table(request: Request, language: Language) -> Table:
     """Counties ranked by the figure named in ``order`` (missing figures last)."""
     order = request.query_params.get("order", "index")
-    if order not in ORDERS:
-        raise HTTPException(422, f"order={order!r}: use one of {', '.join(ORDERS)}")
-    ytd = state.year_to_date(request)
-    rows = [_row(c, language) for c in ytd.counties] if ytd else []
-    higher_is_better = ORDERS[order][2]
-    present = [r for r in rows if r[order] is not None and r[order] == r[order]]
-    present.sort(key=lambda r: -r[order] if higher_is_better else r[order])
-    missing = [r for r in rows if r not in present]
-    for rank, row in enumerate(present, start=1):
-        row["rank"] = rank
+    try:
+        ranking = county_ranking(state.year_to_date(request), order)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from error
+    rows = [_row(county, language) for county in ranking.counties]
     columns = [
         Column("rank", "名次", "Rank", numeric=True),
         Column("county", "县（市、区）", "County"),
@@ -60,20 +50,20 @@ def ranking_table(request: Request, language: Language) -> Table:
         Column("good_days", "优良天数比例 (%)", "Good days (%)", numeric=True),
         Column("water", "断面达标率 (%)", "Sections meeting target (%)", numeric=True),
     ]
-    table = Table(f"county-ranking-{order}", columns, present + missing, len(rows))
-    if ytd:
+    table = Table(f"county-ranking-{order}", columns, rows, len(rows))
+    if ranking.first_day is not None:
         table.notes.append(
-            f"{ytd.first_day} — {ytd.last_day} · "
+            f"{ranking.first_day} — {ranking.last_day} · "
             + (
-                "综合指数按 环办〔2014〕64号（不加权）；"
+                "综合指数按 环办〔2014〕64号（不加权）；县域值为该县全部空气站的日均值均值；并列同名次。"
                 if language == "zh"
-                else "Index per 2014 ranking rules (unweighted); "
+                else "Index per 2014 ranking rules (unweighted); county values: mean over its stations; "
+                "equal figures share a rank."
             )
-            + (
-                "县域值为该县全部空气站的日均值均值。"
-                if language == "zh"
-                else "county values: mean over its stations."
-            )
+        )
+        table.notes.append(
+            ("开放数据接口：" if language == "zh" else "Open-data API: ")
+            + f"/api/v1/rankings/counties?order={order}"
         )
     return table
 
@@ -92,7 +82,12 @@ def build_router() -> APIRouter:
         return render(
             request,
             "rankings.html",
-            {"table": table, "orders": [(k, v[1] if language == "en" else v[0]) for k, v in ORDERS.items()]},
+            {
+                "table": table,
+                "orders": [
+                    (k, o.label_en if language == "en" else o.label_zh) for k, o in RANKING_ORDERS.items()
+                ],
+            },
             title_zh="排名",
             title_en="Rankings",
         )

@@ -75,7 +75,8 @@ def test_csv_holds_the_same_figures_as_json_and_the_page(client: TestClient) -> 
     page_rows = list(csv.reader(io.StringIO(page.content.decode("utf-8-sig"))))
     header = page_rows[0]
     by_name = {row[header.index("County")]: row for row in page_rows[1:]}
-    assert float(by_name["鹿城区"][header.index("Comprehensive index")]) == json_rows[0]["comprehensive_index"]
+    index = header.index("Comprehensive index")
+    assert float(by_name["鹿城区"][index]) == json_rows[0]["comprehensive_index"]
     assert by_name["瓯海区"][header.index("Rank")] == ""
 
 

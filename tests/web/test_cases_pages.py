@@ -20,12 +20,17 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import Engine, select
 
 from accounts.helpers import make_user, sign_in
@@ -40,6 +45,7 @@ from ecogov.db.engine import session_factory
 from ecogov.registry.models import Enterprise
 from ecogov.rules.engine import run_rules
 from ecogov.rules.service import seed_default_rules
+from ecogov.standards.editions import BEIJING
 from registry.factories import COUNTIES
 from web.city import HOURS as CITY_HOURS
 from web.city import START as CITY_START
@@ -432,6 +438,141 @@ def test_supervision_flags_a_county_with_many_late_cases(desk: Desk) -> None:
     sheet = list(workbook.active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert sheet[0][3] == "Flagged (挂牌督办)"
     assert "flagged" in [row[3] for row in sheet[1:]]
+
+
+def _csv_rows(client: TestClient, path: str) -> list[list[str]]:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    return list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+
+
+WEIGHTS = ("timeliness_weight", "response_weight", "closure_weight")
+RULE = "timeliness_weight=0.5&response_weight=0.5&closure_weight=0&supervision_threshold=30&minimum_cases=2"
+
+
+def test_supervision_weights_and_rule_set_on_the_page(desk: Desk) -> None:
+    analyst = desk.client("analyst")
+    html = analyst.get(f"/cases/supervision?{RULE}").text
+    assert 'name="supervision_threshold" id="option-supervision_threshold" value="30"' in html
+    rows = {row[1]: row for row in _csv_rows(analyst, f"/cases/supervision?{RULE}&format=csv")[1:]}
+    # Same cases as above, weights 0.5 / 0.5 / 0, flagged below 30 with at least 2 cases:
+    # 鹿城区: 100 × (0.5 × 1 + 0.5 × 1 + 0 × 0) = 100.0, 1 case → too few to be flagged.
+    # 龙湾区: 100 × (0.5 × 0.5 + 0.5 × 0 + 0 × 0) = 25.0 < 30 with 2 cases → 挂牌督办.
+    assert rows["鹿城区"][:4] == ["1", "鹿城区", "100.0", ""]
+    assert rows["龙湾区"][:4] == ["2", "龙湾区", "25.0", "挂牌督办"]
+    assert re.search(r'id="kpi-flagged"><small>[^<]+</small><b>1<', html)
+    # The defaults (0.4 / 0.3 / 0.3, below 60 with 5 cases) when the fields are left empty.
+    default = {row[1]: row for row in _csv_rows(analyst, "/cases/supervision?format=csv")[1:]}
+    assert default["龙湾区"][2:4] == ["20.0", ""]
+    assert 'id="option-timeliness_weight" value="0.4"' in analyst.get("/cases/supervision").text
+
+
+@pytest.mark.parametrize(
+    ("query", "fields", "named"),
+    [
+        ("timeliness_weight=0.5&response_weight=0.5&closure_weight=0.5", WEIGHTS, "weights"),
+        ("response_weight=-0.1&closure_weight=0.7", WEIGHTS, "weights"),
+        ("supervision_threshold=abc", ("supervision_threshold",), "supervision_threshold='abc'"),
+        ("supervision_threshold=120", ("supervision_threshold",), "supervision_threshold=120.0"),
+        ("minimum_cases=0", ("minimum_cases",), "minimum_cases=0"),
+        ("minimum_cases=2.5", ("minimum_cases",), "minimum_cases='2.5'"),
+    ],
+)
+def test_a_refused_rule_names_its_field(desk: Desk, query: str, fields: tuple[str, ...], named: str) -> None:
+    analyst = desk.client("analyst")
+    response = analyst.get(f"/cases/supervision?{query}&lang=en")
+    assert response.status_code == 422
+    message = re.search(r'id="options-error" role="alert">([^<]+)<', response.text)
+    assert message is not None
+    assert named in message.group(1).replace("&#39;", "'")
+    invalid = set(
+        re.findall(r'name="(\w+)" id="option-\w+" value="[^"]*" aria-invalid="true"', response.text)
+    )
+    assert invalid == set(fields)
+    assert 'id="table-supervision' not in response.text  # no ranking under a refused rule
+    assert analyst.get(f"/cases/supervision?{query}&format=csv").status_code == 422
+
+
+def test_the_weekly_analysis_by_day_industry_and_county(desk: Desk) -> None:
+    analyst = desk.client("analyst")
+    # "fresh" (龙湾区) and "elsewhere" (鹿城区) were opened an hour ago: both in that hour's week;
+    # "late" (30 days ago) and the enforcement case (another case type) are not.
+    opened = datetime.fromtimestamp(time.time() - 3600, BEIJING).date()
+    monday = opened - timedelta(days=opened.weekday())
+    html = analyst.get(f"/cases/weekly?week_start={opened.isoformat()}")
+    assert html.status_code == 200
+    assert f"{monday} — {monday + timedelta(days=6)}" in html.text
+    assert re.search(r'id="kpi-week-cases"><small>[^<]+</small><b>2<', html.text)
+    base = f"/cases/weekly?week_start={monday.isoformat()}&format=csv"
+    days = _csv_rows(analyst, base + "&part=day")
+    assert days[0][:2] == ["日期", "案件数"]
+    assert [row[0] for row in days[1:8]] == [(monday + timedelta(days=n)).isoformat() for n in range(7)]
+    assert {row[0]: row[1] for row in days[1:8]}[opened.isoformat()] == "2"
+    assert sum(int(row[1]) for row in days[1:8]) == 2
+    assert days[8][:2] == ["合计", "2"]
+    counties = {row[0]: row[1] for row in _csv_rows(analyst, base + "&part=county")[1:]}
+    assert counties == {"鹿城区": "1", "龙湾区": "1", "瓯海区": "0", "合计": "2"}
+    industries = {row[0]: row[1] for row in _csv_rows(analyst, base + "&part=industry")[1:]}
+    assert industries == {"2614": "2", "合计": "2"}  # both enterprises are 2614 (tests/cases/helpers.py)
+    workbook = load_workbook(
+        io.BytesIO(analyst.get(base.replace("csv", "xlsx") + "&part=county&lang=en").content)
+    )
+    sheet = list(workbook.active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert sheet[0][0] == "County"
+    before = _csv_rows(
+        analyst, f"/cases/weekly?week_start={(monday - timedelta(days=7)).isoformat()}&format=csv"
+    )
+    assert before[-1][:2] == ["合计", "0"]
+    assert analyst.get(base + "&part=month").status_code == 422
+    assert analyst.get("/cases/weekly?week_start=2026-02-30").status_code == 422
+    assert desk.client("enterprise").get("/cases/weekly").status_code == 403
+    assert desk.client("public").get("/cases/weekly", follow_redirects=False).status_code == 303
+
+
+def test_supervision_rule_and_weekly_analysis_in_the_browser(
+    desk: Desk, browser: webdriver.Chrome, live_server: str
+) -> None:
+    with session_factory(desk.engine)() as session:
+        username, password = make_user(session, Role.CITY_ANALYST)
+    browser.get(live_server + "/cases/supervision")
+    WebDriverWait(browser, 10).until(lambda driver: "/login" in driver.current_url)
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "sign-in-button").click()
+    WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "supervision-options")))
+    for name, value in (("closure_weight", "0.5"), ("supervision_threshold", "30")):
+        field = browser.find_element(By.ID, f"option-{name}")
+        field.clear()
+        field.send_keys(value)
+    browser.find_element(By.CSS_SELECTOR, "#supervision-filters button[type=submit]").click()
+    WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "options-error")))
+    assert "weights" in browser.find_element(By.ID, "options-error").text  # 0.4 + 0.3 + 0.5 ≠ 1
+    assert browser.find_element(By.ID, "option-closure_weight").get_attribute("aria-invalid") == "true"
+    field = browser.find_element(By.ID, "option-timeliness_weight")
+    field.clear()
+    field.send_keys("0.2")  # 0.2 + 0.3 + 0.5 = 1
+    browser.find_element(By.CSS_SELECTOR, "#supervision-filters button[type=submit]").click()
+    WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "kpi-flagged")))
+    assert "supervision_threshold=30" in browser.current_url
+    browser.find_element(By.ID, "tab-weekly").click()
+    WebDriverWait(browser, 10).until(ready.presence_of_element_located((By.ID, "weekly-county")))
+    link = browser.find_element(By.CSS_SELECTOR, "#weekly-county a.export[data-format='csv']").get_attribute(
+        "href"
+    )
+    assert link is not None
+    assert "part=county" in link
+    text = browser.execute_async_script(
+        "var done = arguments[1]; fetch(arguments[0]).then(r => r.text()).then(done);", link
+    )
+    assert "合计" in text
+    assert "龙湾区" in text
+    refused_rule = "status of 422"  # the page answering the refused weights above, as it should
+    errors = [
+        e
+        for e in browser.get_log("browser")
+        if e["level"] == "SEVERE" and "favicon" not in e["message"] and refused_rule not in e["message"]
+    ]
+    assert not errors, errors
 
 
 # --------------------------------------------------------------------------- alerts raised by a rule

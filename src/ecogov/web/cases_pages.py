@@ -31,7 +31,7 @@ from ecogov.cases.errors import CaseError, CaseNotFoundError
 from ecogov.cases.models import Case, CaseEvent
 from ecogov.registry.models import AdministrativeArea, Enterprise
 from ecogov.standards.editions import BEIJING
-from ecogov.web import alerts_pages
+from ecogov.web import alerts_pages, supervision
 from ecogov.web.i18n import Language, label, page_language
 from ecogov.web.pages_common import SessionDep, counties
 from ecogov.web.render import local_time, number, render
@@ -539,9 +539,16 @@ SUPERVISION_COLUMNS: Final = (
 
 
 def supervision_table(
-    request: Request, session: Session, principal: Principal, language: Language, *, now: int
+    request: Request,
+    session: Session,
+    principal: Principal,
+    language: Language,
+    *,
+    now: int,
+    options: metrics.RankingOptions,
 ) -> tuple[Table, date, date, str]:
-    """Counties ranked by the supervision score with the 挂牌督办 flag (``metrics.county_ranking``)."""
+    """Counties ranked by the supervision score with the 挂牌督办 flag (``metrics.county_ranking``)
+    under the weights and rule ``options`` the user set on the page."""
     config = _config(request)
     start, end = _period(request.query_params, now)
     case_type = request.query_params.get("case_type") or "monitoring_alert"
@@ -557,6 +564,7 @@ def supervision_table(
             now=now,
             principal=principal,
             case_type=case_type,
+            options=options,
         )
     except CaseError as error:
         raise HTTPException(422, f"{error.field}={error.value!r}: {error.message}") from error
@@ -585,19 +593,18 @@ def supervision_table(
             }
         )
     table = Table(f"supervision-{start.isoformat()}-{end.isoformat()}", SUPERVISION_COLUMNS, rows, len(rows))
-    options = metrics.RankingOptions()
     table.notes.append(
         _text(
             language,
             f"统计 {start} 至 {end} 登记的案件。得分 = 100 ×（{options.timeliness_weight} × 未超期比例 + "
             f"{options.response_weight} × 按时响应率 + {options.closure_weight} × 办结率）；"
             f"案件不少于 {options.minimum_cases} 件且得分低于 {number(options.supervision_threshold)} "
-            "的县（市、区）挂牌督办（市局考核规则，见 docs/cases.md）。",
+            "的县（市、区）挂牌督办（市局考核规则，见 docs/cases.md；权重与分数线可在上方调整）。",
             f"Cases opened {start} to {end}. Score = 100 × ({options.timeliness_weight} × share never "
             f"overdue + {options.response_weight} × on-time responses + {options.closure_weight} × "
             f"share closed); a county with at least {options.minimum_cases} cases and a score below "
             f"{number(options.supervision_threshold)} is flagged for 挂牌督办 (the bureau's assessment "
-            "rules, see docs/cases.md).",
+            "rules, see docs/cases.md; the weights and the rule can be changed above).",
         )
     )
     return table, start, end, case_type
@@ -636,17 +643,46 @@ def build_router() -> APIRouter:
         )
 
     @router.get("/cases/supervision", response_class=HTMLResponse)
-    def supervision(request: Request, session: SessionDep) -> Response:
+    def supervision_page(request: Request, session: SessionDep) -> Response:
         principal = _reader(request, staff_only=True)
         if isinstance(principal, Response):
             return principal
         language = page_language(request)
         now = _now()
-        table, start, end, case_type = supervision_table(request, session, principal, language, now=now)
         wanted = export_format(request.query_params)
+        config = _config(request)
+        form = {f.name: request.query_params.get(f.name, "") for f in supervision.OPTION_FIELDS}
+        try:
+            options = supervision.ranking_options(request.query_params, language)
+        except supervision.OptionsError as error:
+            if wanted:
+                raise HTTPException(422, error.message) from error
+            start, end = _period(request.query_params, now)
+            return render(
+                request,
+                "cases_supervision.html",
+                {
+                    "table": None,
+                    "options_error": error.message,
+                    "invalid": error.fields,
+                    "form": form,
+                    "option_fields": supervision.OPTION_FIELDS,
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "case_type": request.query_params.get("case_type") or "monitoring_alert",
+                    "case_types": [
+                        (d.code, _text(language, d.label_zh, d.label_en)) for d in config.case_types
+                    ],
+                },
+                title_zh="督办考核",
+                title_en="Supervision",
+                status_code=422,
+            )
+        table, start, end, case_type = supervision_table(
+            request, session, principal, language, now=now, options=options
+        )
         if wanted:
             return export(table, wanted, language)
-        config = _config(request)
         supervised = service.list_cases(
             session,
             principal=principal,
@@ -667,9 +703,59 @@ def build_router() -> APIRouter:
                 "case_types": [(d.code, _text(language, d.label_zh, d.label_en)) for d in config.case_types],
                 "flagged": sum(1 for row in table.rows if row["flagged"]),
                 "open_supervised": supervised,
+                "form": {name: value or str(getattr(options, name)) for name, value in form.items()},
+                "option_fields": supervision.OPTION_FIELDS,
+                "invalid": (),
             },
             title_zh="督办考核",
             title_en="Supervision",
+        )
+
+    @router.get("/cases/weekly", response_class=HTMLResponse)
+    def weekly(request: Request, session: SessionDep) -> Response:
+        principal = _reader(request, staff_only=True)
+        if isinstance(principal, Response):
+            return principal
+        language = page_language(request)
+        now = _now()
+        text = request.query_params.get("week_start") or ""
+        try:
+            day = date.fromisoformat(text) if text else datetime.fromtimestamp(now, BEIJING).date()
+        except ValueError as error:
+            raise HTTPException(422, f"week_start={text!r}: give a date YYYY-MM-DD") from error
+        config = _config(request)
+        case_type = request.query_params.get("case_type") or "monitoring_alert"
+        if case_type not in config.case_types:
+            raise HTTPException(
+                422, f"case_type={case_type!r}: use one of {', '.join(config.case_types.codes())}"
+            )
+        week_start = supervision.week_of(day)
+        analysis = metrics.weekly_analysis(
+            session, week_start=week_start, now=now, principal=principal, case_type=case_type, config=config
+        )
+        tables = supervision.weekly_tables(analysis, _county_names(session, language), language)
+        part = request.query_params.get("part") or "day"
+        wanted = export_format(request.query_params)
+        if wanted:
+            if part not in tables:
+                raise HTTPException(422, f"part={part!r}: use one of {', '.join(tables)}")
+            return export(tables[part], wanted, language)
+        return render(
+            request,
+            "cases_weekly.html",
+            {
+                "week_start": week_start,
+                "week_end": week_start + timedelta(days=6),
+                "previous_week": (week_start - timedelta(days=7)).isoformat(),
+                "next_week": (week_start + timedelta(days=7)).isoformat(),
+                "totals": analysis.totals,
+                "previous_totals": analysis.previous_totals,
+                "tables": [(part, supervision.WEEKLY_PARTS[part], table) for part, table in tables.items()],
+                "case_type": case_type,
+                "case_types": [(d.code, _text(language, d.label_zh, d.label_en)) for d in config.case_types],
+            },
+            title_zh="周报",
+            title_en="Weekly analysis",
         )
 
     @router.get("/cases/alerts", response_class=HTMLResponse)

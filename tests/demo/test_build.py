@@ -201,6 +201,47 @@ def test_negative_and_repeated_day_incidents(demo: tuple[Engine, dict[str, Any]]
     assert np.all(days == days[0])
 
 
+def _flags(engine: Engine, national_code: str, start: str, end: str) -> dict[str, set[str]]:
+    """The flags each series of an outlet sent in ``[start, end)``, by parameter code."""
+    with session_factory(engine)() as session:
+        rows = session.execute(
+            select(Series.parameter_code, Measurement.flag)
+            .join(Measurement, Measurement.series_id == Series.id)
+            .join(models.Outlet, models.Outlet.id == Series.source_id)
+            .where(
+                Series.source_type == "outlet",
+                models.Outlet.national_code == national_code,
+                Measurement.time >= int(datetime.fromisoformat(start).timestamp()),
+                Measurement.time < int(datetime.fromisoformat(end).timestamp()),
+            )
+        ).all()
+    flags: dict[str, set[str]] = {}
+    for code, flag in rows:
+        flags.setdefault(code, set()).add(flag)
+    return flags
+
+
+def test_flags_are_sent_for_the_whole_declared_window(demo: tuple[Engine, dict[str, Any]]) -> None:
+    engine, manifest = demo
+    for incident in _incidents(manifest, "flag_held_too_long"):
+        flag, code = incident["details"]["flag"], incident["parameter_code"]
+        inside = _flags(engine, incident["source_code"], incident["start"], incident["end"])
+        span = datetime.fromisoformat(incident["end"]) - datetime.fromisoformat(incident["start"])
+        assert incident["details"]["hours"] == span.total_seconds() // 3600
+        if code is None:  # every channel of the CEMS
+            assert inside
+            assert all(flags == {flag} for flags in inside.values())
+        else:
+            assert inside[code] == {flag}
+            assert all(flags == {"N"} for other, flags in inside.items() if other != code)
+        assert len(_values(engine, incident["source_code"], code or "a00000", incident["start"],
+                           incident["end"])) == incident["details"]["hours"]  # fmt: skip
+    # Everything else the demo sends is flagged N.
+    with session_factory(engine)() as session:
+        flags = set(session.scalars(select(Measurement.flag).distinct()))
+    assert flags == {"N", "C", "D", "M"}
+
+
 def test_same_seed_same_city(tmp_path: Path, demo: tuple[Engine, dict[str, Any]]) -> None:
     engine, manifest = demo
     again = tmp_path / "again.json"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,7 +28,22 @@ from ecogov.db.engine import session_factory
 from ecogov.db.migrate import upgrade
 from ecogov.demo import signals
 from ecogov.demo.places import AMBIENT_PARAMETERS, CityPlan, plan_city
-from ecogov.demo.templates import LAKE_PROFILE, SEAWATER_MEDIANS, WATER_PROFILES, OutletTemplate
+from ecogov.demo.templates import (
+    CLEAN_CEILING,
+    DO_NOISE_BOUND,
+    DO_NOISE_SD,
+    DO_SEASONAL_AMPLITUDE,
+    LAKE_PROFILE,
+    OUTLET_NOISE_BOUND,
+    OUTLET_NOISE_SD,
+    PH_NOISE_BOUND,
+    PH_NOISE_SD,
+    SEAWATER_MEDIANS,
+    WATER_NOISE_BOUND,
+    WATER_NOISE_SD,
+    WATER_PROFILES,
+    OutletTemplate,
+)
 from ecogov.monitoring.models import Interval, Statistic
 from ecogov.monitoring.store import MeasurementRow, SeriesKey, ensure_series, write_measurements
 from ecogov.registry import catalogue, service
@@ -235,11 +250,15 @@ class _Writer:
         self.stage, self.expected, self.stage_written = stage, max(expected_rows, 1), 0
 
     def add(self, series_id: int, times: NDArray[np.int64], values: NDArray[np.float64],
-            received_delay: int = HOUR + 90) -> None:  # fmt: skip
+            received_delay: int = HOUR + 90, flags: NDArray[np.str_] | None = None) -> None:  # fmt: skip
+        """Buffer the non-missing values of a series; HJ 212 flag ``N`` unless ``flags`` says."""
         keep = ~np.isnan(values)
         t = times[keep].tolist()
         v = np.round(values[keep], 4).tolist()
-        self.buffer.extend((series_id, ti, vi, "N", ti + received_delay) for ti, vi in zip(t, v, strict=True))
+        f = flags[keep].tolist() if flags is not None else ["N"] * len(t)
+        self.buffer.extend(
+            (series_id, ti, vi, fi, ti + received_delay) for ti, vi, fi in zip(t, v, f, strict=True)
+        )
         if len(self.buffer) >= CHUNK_ROWS:
             self.flush()
 
@@ -262,28 +281,90 @@ class _Writer:
 
 # --- ambient air -----------------------------------------------------------------------------
 
+PM_EPISODE_PEAK: Final = 6.0
+"""PM2.5 at the peak of the winter episode, as a multiple of the season's level (heavy
+pollution, daily AQI 200–300 at the urban stations; the regional weather noise gives way to
+the episode where it builds up)."""
+DUST_PEAK_PM10: Final = 500.0
+"""PM10 added at the peak of the dust storm, µg/m³ (times 0.85–1.15 by station)."""
+DUST_PM25_SHARE: Final = 0.2
+"""Share of the dust's PM10 that is PM2.5 (dust is coarse)."""
+REGIONAL_NOISE_BOUND: Final = 0.4
+LOCAL_NOISE_BOUND: Final = 0.22
+INSTRUMENT_NOISE_SD: Final = 0.05
+INSTRUMENT_NOISE_BOUND: Final = 0.08
+"""Soft ceilings of the regional (weather), station and analyser (hour-to-hour, white) log-noise.
+With them the background outside the declared episodes stays within the GB 3095 grade 2 24-h
+limits and a daily AQI of 100 by construction: PM2.5 ≤ 36 × 0.905 × 1.12 × e^(0.4+0.22+0.08)
+≈ 74 µg/m³ (IAQI 98), PM10 ≤ 1.85 × e^0.08 × 68 ≈ 136 (IAQI 93), NO2 ≤ 40 × 1.105 ×
+e^(0.2+0.22+0.08) ≈ 73, and O3 outside the ozone season ≤ 160 (1 h) and ≤ 128 (MDA8). Inside
+the season O3 reaches 327 (1 h) and 257 (MDA8) at most: light to moderate ozone pollution,
+never a daily AQI above 200. The analyser noise also keeps low night-time values from
+repeating one rounded value for hours (which the stuck-value rule would rightly report)."""
 
-def _ambient(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.random.Generator,
-             manifest: _Manifest) -> None:  # fmt: skip
-    stations = plan.rows["air-stations"]
-    steps = options.ambient_days * 24
-    times = options.end_epoch - HOUR * np.arange(steps, 0, -1, dtype=np.int64)
+
+@dataclass(frozen=True)
+class AmbientEpisodes:
+    """The declared ambient episodes, UTC epoch second windows ``[start, end)``."""
+
+    pm: tuple[int, int]
+    dust: tuple[int, int]
+    ozone: tuple[int, int]
+
+    def declared(self) -> list[dict[str, Any]]:
+        """The manifest's episode entries (those inside the data period)."""
+        return [
+            {"type": name, "start": _iso(start), "end": _iso(end), "description": what}
+            for name, (start, end), what in (
+                ("pm_episode", self.pm,
+                 "city-wide winter PM2.5 episode: 24-h PM2.5 above the limit, daily AQI above 200 "
+                 "(heavy pollution) at its peak"),
+                ("dust_day", self.dust,
+                 "dust storm over 28 March: PM10 well above PM2.5, daily AQI above 200"),
+                ("ozone_season", self.ozone,
+                 "summer ozone season with afternoon O3 peaks: 1-h and 8-h O3 above the limits, "
+                 "daily AQI 100–200"),
+            )
+            if end > start
+        ]  # fmt: skip
+
+
+def ambient_values(
+    rng: np.random.Generator, times: NDArray[np.int64], rural: NDArray[np.bool_]
+) -> tuple[dict[str, NDArray[np.float64]], AmbientEpisodes]:
+    """Hourly ambient concentrations (µg/m³; CO mg/m³) of every station, shape (time, station).
+
+    ``rural`` marks the stations outside the urban districts. Returns the values by pollutant
+    short name and the episodes, clipped to the period.
+    """
+    steps, count = len(times), len(rural)
     hours, day_of_year = signals.local_hour_and_day_of_year(times)
-    count = len(stations)
-    writer.start("ambient", steps * count * len(AMBIENT_PARAMETERS))
-    ids = _ids_by_code(writer, SourceType.AIR_STATION, "air-stations", stations)
-    rural = np.array([s["tier"] != "national" for s in stations])
-    regional = signals.ar1(rng, steps, 1, 0.97, 0.45)
-    local = signals.ar1(rng, steps, count, 0.9, 0.2)
+    episodes = AmbientEpisodes(
+        _clip_episode(times, _epoch(2026, 1, 8), _epoch(2026, 1, 14)),
+        _clip_episode(times, _epoch(2026, 3, 27, 20), _epoch(2026, 3, 29, 8)),
+        _clip_episode(times, _epoch(2026, 6, 1), _epoch(2026, 9, 1)),
+    )
+    regional = signals.soft_ceiling(signals.ar1(rng, steps, 1, 0.97, 0.35), REGIONAL_NOISE_BOUND)
+    local = signals.soft_ceiling(signals.ar1(rng, steps, count, 0.9, 0.15), LOCAL_NOISE_BOUND)
     season = np.cos(2 * np.pi * (day_of_year - 15) / 365.25)[:, None]
     night = (1 + 0.12 * np.cos(2 * np.pi * (hours - 3) / 24))[:, None]
-    station_factor = rng.normal(1.0, 0.08, count) * np.where(rural, 0.85, 1.0)
-    pm25 = (28 + 14 * season) * night * np.exp(regional + local - 0.1) * station_factor
-    episode = _clip_episode(times, _epoch(2026, 1, 8), _epoch(2026, 1, 14))
-    dust = _clip_episode(times, _epoch(2026, 3, 28), _epoch(2026, 3, 29))
-    pm25 *= signals.bump(times, *episode, 4.5)[:, None]
-    pm10 = pm25 * rng.normal(1.65, 0.12, (steps, count)).clip(1.2) * signals.bump(times, *dust, 5.0)[:, None]
-    pm25 *= signals.bump(times, *dust, 1.6)[:, None]
+    station_factor = np.clip(rng.normal(1.0, 0.08, count), 0.88, 1.12) * np.where(rural, 0.85, 1.0)
+    haze = signals.episode_weight(times, *episodes.pm)[:, None]
+    pm25 = (
+        (24 + 12 * season)
+        * night
+        * np.exp((1 - haze) * regional + local - 0.1)
+        * station_factor
+        * (1 + (PM_EPISODE_PEAK - 1) * haze)
+    )
+    pm10 = pm25 * (1.65 + signals.soft_ceiling(rng.normal(0.0, 0.12, (steps, count)), 0.2))
+    dust = (
+        DUST_PEAK_PM10
+        * signals.episode_weight(times, *episodes.dust)[:, None]
+        * rng.permutation(np.linspace(0.85, 1.15, count))
+    )
+    pm10 = pm10 + dust
+    pm25 = pm25 + DUST_PM25_SHARE * dust
     summer = np.exp(-(((day_of_year - 195) / 40) ** 2))[:, None]
     sunlight = np.clip(np.sin(np.pi * (hours - 7) / 12), 0, None)[:, None] ** 1.5
     o3 = (35 + 25 * summer) * (0.45 + (1.6 + 1.6 * summer) * sunlight)
@@ -301,6 +382,25 @@ def _ambient(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.rand
     so2 = 7.0 * np.exp(0.4 * regional + 1.5 * local) * station_factor
     co = (0.45 + 0.009 * pm25) * np.exp(0.1 * local)
     values = {"PM2_5": pm25, "PM10": pm10, "O3": o3, "NO2": no2, "SO2": so2, "CO": co}
+    for name in AMBIENT_PARAMETERS:
+        # SO2 is a few µg/m³ reported to 0.1: its analyser noise is relatively larger.
+        spread, bound = (0.12, 0.3) if name == "SO2" else (INSTRUMENT_NOISE_SD, INSTRUMENT_NOISE_BOUND)
+        values[name] = values[name] * np.exp(
+            signals.soft_ceiling(rng.normal(0.0, spread, (steps, count)), bound)
+        )
+    return values, episodes
+
+
+def _ambient(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.random.Generator,
+             manifest: _Manifest) -> None:  # fmt: skip
+    stations = plan.rows["air-stations"]
+    steps = options.ambient_days * 24
+    times = options.end_epoch - HOUR * np.arange(steps, 0, -1, dtype=np.int64)
+    count = len(stations)
+    writer.start("ambient", steps * count * len(AMBIENT_PARAMETERS))
+    ids = _ids_by_code(writer, SourceType.AIR_STATION, "air-stations", stations)
+    rural = np.array([s["tier"] != "national" for s in stations])
+    values, episodes = ambient_values(rng, times, rural)
     missing = rng.random((steps, count)) < 0.01
     offline_station = count - 2
     offline = _clip_episode(times, _epoch(2026, 4, 14), _epoch(2026, 4, 17))
@@ -308,25 +408,13 @@ def _ambient(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.rand
         missing[(times >= offline[0]) & (times < offline[1]), offline_station] = True
         manifest.add("station_offline", SourceType.AIR_STATION, stations[offline_station]["code"], None,
                      offline[0], offline[1], hours=(offline[1] - offline[0]) // HOUR)  # fmt: skip
-    for name, (start, end), what in (
-        ("pm_episode", episode, "city-wide winter PM2.5 episode (heavy pollution at its peak)"),
-        ("dust_day", dust, "dust: PM10 well above PM2.5"),
-        (
-            "ozone_season",
-            _clip_episode(times, _epoch(2026, 6, 1), _epoch(2026, 9, 1)),
-            "summer ozone season with afternoon O3 peaks",
-        ),
-    ):
-        if end > start:
-            manifest.episodes.append(
-                {"type": name, "start": _iso(start), "end": _iso(end), "description": what}
-            )
+    manifest.episodes.extend(episodes.declared())
     for column, station in enumerate(stations):
         for short_name in AMBIENT_PARAMETERS:
             series = values[short_name][:, column].copy()
             series[missing[:, column]] = np.nan
             digits = 3 if short_name == "CO" else 1
-            writer.add(ids[(station["code"], short_name)], times, np.round(series, digits))
+            writer.add(ids[(station["code"], short_name)], times, _reported(series, digits))
 
 
 def _clip_episode(times: NDArray[np.int64], start: int, end: int) -> tuple[int, int]:
@@ -402,25 +490,18 @@ def _water(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.random
         for name, median in [("pH", 7.4), ("WATER_TEMPERATURE", 0.0), *medians.items()]:
             if name == "WATER_TEMPERATURE":
                 values = np.round(temperature + rng.normal(0, 0.8, len(times)), 1)
-            elif name == "pH":
-                values = np.round(rng.normal(median, 0.25, len(times)), 2)
             else:
-                values = median * np.exp(rng.normal(0, 0.18, len(times)))
-                if name == "DO":
-                    values = values * (1 + 0.1 * np.cos(2 * np.pi * (day_of_year - 20) / 365.25))
+                values = _sample_values(rng, name, median, day_of_year)
                 if spoiled_month is not None and name == "NH3_N":
                     values[spoiled_month] = 2.6
-                values = _significant(values)
             writer.add(ids[(place["code"], name)], times, values, received_delay=7 * 86400)
     ids = _ids_by_code(writer, SourceType.DRINKING_WATER_SOURCE, "drinking-water-sources", sources)
     for place in sources:
         for name, median in [("pH", 7.3), ("WATER_TEMPERATURE", 0.0), *LAKE_PROFILE.medians.items()]:
             if name == "WATER_TEMPERATURE":
                 values = np.round(temperature + rng.normal(0, 0.5, len(times)), 1)
-            elif name == "pH":
-                values = np.round(rng.normal(median, 0.2, len(times)), 2)
             else:
-                values = _significant(median * np.exp(rng.normal(0, 0.15, len(times))))
+                values = _sample_values(rng, name, median, day_of_year)
             writer.add(ids[(place["code"], name)], times, values, received_delay=7 * 86400)
     ids = _ids_by_code(writer, SourceType.COASTAL_POINT, "coastal-points", points)
     for index, place in enumerate(points):
@@ -429,6 +510,22 @@ def _water(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.random
             scale = 1.0 + 0.35 * index if name in {"DIN", "PO4_P"} else 1.0
             values = median * scale * np.exp(rng.normal(0, spread, len(times)))
             writer.add(ids[(place["code"], name)], times, _significant(values), received_delay=14 * 86400)
+
+
+def _sample_values(
+    rng: np.random.Generator, name: str, median: float, day_of_year: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Monthly samples of one indicator around its profile median, with the bounded spreads of
+    :mod:`ecogov.demo.templates` (so a clean profile meets its class in every sample)."""
+    if name == "pH":
+        noise = signals.soft_bound(rng.normal(0.0, PH_NOISE_SD, len(day_of_year)), PH_NOISE_BOUND)
+        return np.round(median + noise, 2)
+    if name == "DO":
+        noise = signals.soft_bound(rng.normal(0.0, DO_NOISE_SD, len(day_of_year)), DO_NOISE_BOUND)
+        seasonal = 1 + DO_SEASONAL_AMPLITUDE * np.cos(2 * np.pi * (day_of_year - 20) / 365.25)
+        return _significant(median * np.exp(noise) * seasonal)
+    noise = signals.soft_bound(rng.normal(0.0, WATER_NOISE_SD, len(day_of_year)), WATER_NOISE_BOUND)
+    return _significant(median * np.exp(noise))
 
 
 def _significant(values: NDArray[np.float64], digits: int = 3) -> NDArray[np.float64]:
@@ -447,6 +544,21 @@ class _OutletData:
     template: OutletTemplate
     values: dict[str, NDArray[np.float64]]
     limits: dict[str, float]
+    flags: dict[str, NDArray[np.str_]] = field(default_factory=dict)
+    """HJ 212 flags of the series that do not send ``N`` throughout."""
+
+    @property
+    def reference_o2(self) -> float:
+        """Reference O2 (%) of an outlet that corrects; refused for one that does not."""
+        value = self.template.reference_o2
+        if value is None:
+            raise ValueError(f"outlet {self.national_code} corrects to no reference O2")
+        return value
+
+    def flag(self, code: str, start: int, length: int, flag: str) -> None:
+        """Send ``flag`` instead of ``N`` for ``length`` hours of one series."""
+        flags = self.flags.setdefault(code, np.full(len(self.values[code]), "N"))
+        flags[start : start + length] = flag
 
 
 def _outlets(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.random.Generator,
@@ -473,7 +585,7 @@ def _outlets(writer: _Writer, plan: CityPlan, options: DemoOptions, rng: np.rand
     ids = writer.series(list(keys.values()))
     for data in outlets:
         for code, values in data.values.items():
-            writer.add(ids[keys[(data.national_code, code)]], times, values)
+            writer.add(ids[keys[(data.national_code, code)]], times, values, flags=data.flags.get(code))
 
 
 def _simulate_outlet(national_code: str, template: OutletTemplate, load: NDArray[np.float64],
@@ -481,24 +593,31 @@ def _simulate_outlet(national_code: str, template: OutletTemplate, load: NDArray
     steps = len(load)
     air = template.kind.value == "air"
     flow = template.typical_flow_m3h * load * np.exp(signals.ar1(rng, steps, 1, 0.9, 0.06)[:, 0])
-    values: dict[str, NDArray[np.float64]] = {("a00000" if air else "w00000"): np.round(flow, 1)}
+    values: dict[str, NDArray[np.float64]] = {("a00000" if air else "w00000"): _reported(flow, 1)}
     o2 = None
     if air and template.reference_o2 is not None:
-        o2 = np.clip(template.reference_o2 + 0.8 + signals.ar1(rng, steps, 1, 0.95, 0.7)[:, 0], 2.0, 19.5)
-        values["a19001"] = np.round(o2, 2)
+        swing = signals.soft_ceiling(signals.ar1(rng, steps, 1, 0.95, 0.7)[:, 0], 2.5)
+        o2 = template.reference_o2 + 0.8 + swing
+        values["a19001"] = _reported(o2, 2)
     limits = {}
     for pollutant in template.pollutants:
         if pollutant.limit is None:
-            values[pollutant.code] = np.round(7.2 + signals.ar1(rng, steps, 1, 0.95, 0.25)[:, 0], 2)
+            values[pollutant.code] = _reported(7.2 + signals.ar1(rng, steps, 1, 0.95, 0.25)[:, 0], 2)
             continue
         limits[pollutant.code] = pollutant.limit
-        corrected = (
-            pollutant.limit
-            * pollutant.typical_fraction
-            * np.exp(signals.ar1(rng, steps, 1, 0.9, 0.25)[:, 0] - 0.03)
+        # The corrected value is drawn first and stays below CLEAN_CEILING of the limit.
+        noise = signals.soft_ceiling(
+            signals.ar1(rng, steps, 1, 0.9, OUTLET_NOISE_SD)[:, 0], OUTLET_NOISE_BOUND
         )
-        values[pollutant.code] = np.round(_measured_from_corrected(corrected, o2, template.reference_o2), 3)
+        corrected = pollutant.limit * pollutant.typical_fraction * np.exp(noise)
+        values[pollutant.code] = _reported(_measured_from_corrected(corrected, o2, template.reference_o2), 3)
     return _OutletData(national_code, template, values, limits)
+
+
+def _reported(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
+    """Values as a clean series reports them: rounded to ``digits`` decimals, never the same
+    reported value three hours running (:func:`ecogov.demo.signals.without_repeats`)."""
+    return signals.without_repeats(np.round(values, digits), 10.0**-digits)
 
 
 def _measured_from_corrected(corrected: NDArray[np.float64], o2: NDArray[np.float64] | None,
@@ -534,16 +653,20 @@ def _plant_incidents(outlets: list[_OutletData], times: NDArray[np.int64], rng: 
     for _ in range(3):
         data = pick(air_o2)
         code = "a21026" if "a21026" in data.limits else next(iter(data.limits))
-        start, length = window(8), int(rng.integers(4, 9))
+        limit, reference = data.limits[code], data.reference_o2
+        start, length = window(8 + 2 * RAMP_HOURS) + RAMP_HOURS, int(rng.integers(4, 9))
         factor = float(rng.uniform(1.3, 1.8))
-        o2 = data.values["a19001"][start : start + length]
-        corrected = np.full(length, data.limits[code] * factor)
-        data.values[code][start : start + length] = np.round(
-            _measured_from_corrected(corrected, o2, data.template.reference_o2), 3
-        )
+        o2 = data.values["a19001"]
+        corrected = o2_corrected(data.values[code], o2, reference)
+        corrected[start : start + length] = limit * factor
+        _ramp(corrected, start, start + length)
+        span = slice(start - RAMP_HOURS, start + length + RAMP_HOURS)
+        data.values[code][span] = np.round(_measured_from_corrected(corrected[span], o2[span], reference), 3)
+        above = np.flatnonzero(o2_corrected(data.values[code], o2, reference) > limit)
         manifest.add("limit_exceedance", SourceType.OUTLET, data.national_code, code,
-                     int(times[start]), int(times[start + length - 1]) + HOUR, averaging="hour",
-                     limit=data.limits[code], corrected_multiple=round(factor, 3))  # fmt: skip
+                     int(times[above[0]]), int(times[above[-1]]) + HOUR, averaging="hour",
+                     limit=limit, corrected_multiple=round(factor, 3),
+                     note=f"scrubber failure: the corrected value rises over {RAMP_HOURS} h")  # fmt: skip
     for _ in range(3):
         data = pick(water)
         start = window(48) // 24 * 24
@@ -551,6 +674,7 @@ def _plant_incidents(outlets: list[_OutletData], times: NDArray[np.int64], rng: 
         data.values["w01018"][start : start + 24] = np.round(
             data.limits["w01018"] * factor * rng.uniform(0.95, 1.05, 24), 3
         )
+        _ramp(data.values["w01018"], start, start + 24, digits=3)
         manifest.add("limit_exceedance", SourceType.OUTLET, data.national_code, "w01018",
                      int(times[start]), int(times[start]) + 86400, averaging="day",
                      limit=data.limits["w01018"], multiple=round(factor, 3))  # fmt: skip
@@ -573,7 +697,12 @@ def _plant_incidents(outlets: list[_OutletData], times: NDArray[np.int64], rng: 
         data = pick(air_o2)
         code = next(c for c in data.limits if c != "a19001")
         start, length = window(240), 240
-        level = float(np.nanmedian(data.values[code])) * 1.4
+        # Flat at 1.4 × the median, or lower: the corrected value must stay under the ceiling.
+        ratio = o2_corrected(1.0, data.values["a19001"][start : start + length], data.reference_o2)
+        level = min(
+            float(np.nanmedian(data.values[code])) * 1.4,
+            CLEAN_CEILING * data.limits[code] / float(np.max(ratio)) / 1.005,
+        )
         data.values[code][start : start + length] = np.round(level * (1 + rng.normal(0, 0.001, length)), 3)
         manifest.add("flatline_falsification", SourceType.OUTLET, data.national_code, code,
                      int(times[start]), int(times[start + length - 1]) + HOUR,
@@ -583,6 +712,7 @@ def _plant_incidents(outlets: list[_OutletData], times: NDArray[np.int64], rng: 
     data.values["w01018"][start : start + length] = np.round(
         data.limits["w01018"] * rng.uniform(0.95, 0.99, length), 3
     )
+    _ramp(data.values["w01018"], start, start + length, digits=3)
     manifest.add("pinned_below_limit", SourceType.OUTLET, data.national_code, "w01018",
                  int(times[start]), int(times[start + length - 1]) + HOUR,
                  limit=data.limits["w01018"])  # fmt: skip
@@ -602,9 +732,22 @@ def _plant_incidents(outlets: list[_OutletData], times: NDArray[np.int64], rng: 
     data = pick(air_any)
     code = next(iter(data.limits))
     start, length = window(2), 2
-    data.values[code][start : start + length] *= 8.0
+    data.values[code][start : start + length] = np.round(data.values[code][start : start + length] / 10, 3)
     manifest.add("abrupt_jump", SourceType.OUTLET, data.national_code, code,
-                 int(times[start]), int(times[start + length - 1]) + HOUR, factor=8.0)  # fmt: skip
+                 int(times[start]), int(times[start + length - 1]) + HOUR, factor=0.1,
+                 note="a leaking sampling line dilutes the sample to a tenth")  # fmt: skip
+    for flag, hours, pool, codes, note in (
+        ("D", int(rng.integers(16, 23)), water, ("w01018",), "COD analyser fault"),
+        ("C", int(rng.integers(6, 9)), water, ("w21003",), "NH3-N analyser calibration"),
+        ("M", int(rng.integers(30, 40)), air_o2, None, "CEMS maintenance, every channel"),
+    ):
+        data = pick(pool)
+        start = window(hours)
+        for channel in codes or data.values:
+            data.flag(channel, start, hours, flag)
+        manifest.add("flag_held_too_long", SourceType.OUTLET, data.national_code, codes[0] if codes else None,
+                     int(times[start]), int(times[start + hours - 1]) + HOUR, flag=flag, hours=hours,
+                     note=f"{note}: HJ 212 flag {flag} sent for {hours} h")  # fmt: skip
     shutdowns = []
     for _ in range(2):
         data = pick(iter(order))
@@ -615,6 +758,24 @@ def _plant_incidents(outlets: list[_OutletData], times: NDArray[np.int64], rng: 
                      int(times[start]), int(times[start]) + length * HOUR,
                      note="enterprise declared a shutdown; data keeps arriving with flag N")  # fmt: skip
     _record_shutdowns(factory, shutdowns)
+
+
+RAMP_HOURS: Final = 3
+"""Hours over which a planted exceedance rises and falls (geometrically): a real exceedance
+builds up, it does not jump — the abrupt-jump rule must not see one."""
+
+
+def _ramp(values: NDArray[np.float64], start: int, stop: int, digits: int | None = None) -> None:
+    """Replace the :data:`RAMP_HOURS` before ``start`` and after ``stop`` with geometric steps
+    from the value before the ramp to ``values[start]``, and from ``values[stop - 1]`` to the
+    value after it (in place; each step is at most the fourth root of the whole change)."""
+    steps = np.arange(1, RAMP_HOURS + 1) / (RAMP_HOURS + 1)
+    for edge, first, last in (
+        (start - RAMP_HOURS, values[start - RAMP_HOURS - 1], values[start]),
+        (stop, values[stop - 1], values[stop + RAMP_HOURS]),
+    ):
+        ramp = first * (last / first) ** steps
+        values[edge : edge + RAMP_HOURS] = ramp if digits is None else np.round(ramp, digits)
 
 
 def _record_shutdowns(factory: Any, shutdowns: list[tuple[str, int, int]]) -> None:

@@ -5,14 +5,29 @@ limit is the one the named emission standard sets for such a source, written int
 as a permit does (the permit, not the standard, is what online data is judged against). The
 water profiles are typical concentrations that give sections of a known quality; they are not
 class limits — sections are classified by :mod:`ecogov.standards`.
+
+Clean data stay within their limits *by construction*, not by luck: the demo's log-normal
+noise is soft-bounded (:mod:`ecogov.demo.signals`), so a clean outlet value never
+exceeds ``typical_fraction × exp(OUTLET_NOISE_BOUND)`` of its limit, and every template is
+checked against :data:`CLEAN_CEILING` when it is declared. Exceedances happen only where the
+builder plants them (and lists them in its manifest).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Final
 
 from ecogov.choices import KeyMonitoringCategory, OutletKind, PermitClass
 from ecogov.standards.emission import reference_o2
+
+OUTLET_NOISE_SD: Final = 0.2
+"""Stationary standard deviation of the hourly AR(1) log-noise of outlet concentrations."""
+OUTLET_NOISE_BOUND: Final = 0.45
+"""Soft ceiling of that log-noise: a clean value stays below ``typical × e^0.45`` (×1.57)."""
+CLEAN_CEILING: Final = 0.85
+"""Highest share of its permit limit a clean (O2-corrected) hourly value may reach."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +41,26 @@ class PollutantTemplate:
     limit : float
         Permitted concentration, mg/m³ (air, at reference O2) or mg/L (water); pH has none.
     typical_fraction : float
-        Typical level as a fraction of the limit.
+        Typical level as a fraction of the limit; with the bounded noise the clean maximum,
+        ``typical_fraction × exp(OUTLET_NOISE_BOUND)``, must stay below :data:`CLEAN_CEILING`.
     """
 
     code: str
     limit: float | None
     typical_fraction: float
     unit: str
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.clean_maximum_fraction >= CLEAN_CEILING:
+            raise ValueError(
+                f"{self.code}: typical_fraction={self.typical_fraction} lets clean data reach "
+                f"{self.clean_maximum_fraction:.2f} of the limit (ceiling {CLEAN_CEILING})"
+            )
+
+    @property
+    def clean_maximum_fraction(self) -> float:
+        """The most a clean hourly value can reach, as a fraction of the limit."""
+        return self.typical_fraction * math.exp(OUTLET_NOISE_BOUND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +120,10 @@ INDUSTRIES: tuple[IndustryTemplate, ...] = (
         "4411", "火力发电", "热电", 4, PermitClass.KEY, _KEY_BOTH,
         (
             OutletTemplate(_AIR, "1号机组烟囱", "GB 13223-2011", "coal-fired boiler",
-                           (_air("a34013", 10, 0.35), _air("a21026", 35, 0.45), _air("a21002", 50, 0.55)),
+                           (_air("a34013", 10, 0.35), _air("a21026", 35, 0.45), _air("a21002", 50, 0.5)),
                            1_200_000, 210),
             OutletTemplate(_AIR, "2号机组烟囱", "GB 13223-2011", "coal-fired boiler",
-                           (_air("a34013", 10, 0.35), _air("a21026", 35, 0.45), _air("a21002", 50, 0.55)),
+                           (_air("a34013", 10, 0.35), _air("a21026", 35, 0.45), _air("a21002", 50, 0.5)),
                            1_100_000, 210),
             OutletTemplate(_WATER, "废水总排口", "GB 8978-1996", None,
                            (_water("w01018", 100, 0.35), _water("w21003", 15, 0.25), _PH), 80),
@@ -113,7 +141,7 @@ INDUSTRIES: tuple[IndustryTemplate, ...] = (
         "3011", "水泥制造", "水泥", 3, PermitClass.KEY, _KEY_AIR,
         (
             OutletTemplate(_AIR, "窑尾烟囱", "GB 4915-2013", "cement kiln",
-                           (_air("a34013", 30, 0.4), _air("a21026", 200, 0.2), _air("a21002", 400, 0.55)),
+                           (_air("a34013", 30, 0.4), _air("a21026", 200, 0.2), _air("a21002", 400, 0.5)),
                            400_000, 100),
         ),
     ),
@@ -186,7 +214,7 @@ INDUSTRIES: tuple[IndustryTemplate, ...] = (
         (
             OutletTemplate(_WATER, "污水处理厂总排口", "GB 18918-2002", None,
                            (_water("w01018", 50, 0.5), _water("w21003", 5, 0.3), _water("w21011", 0.5, 0.4),
-                            _water("w21001", 15, 0.55), _PH), 2000),
+                            _water("w21001", 15, 0.5), _PH), 2000),
         ),
     ),
 )  # fmt: skip
@@ -197,10 +225,30 @@ TRADE_NAMES = (
 )  # fmt: skip
 
 
+WATER_NOISE_SD: Final = 0.18
+"""Log-normal spread of an indicator between monthly samples (DO: :data:`DO_NOISE_SD`)."""
+WATER_NOISE_BOUND: Final = 0.4
+"""Soft bound of that log-noise: a sample stays within ``median × e^±0.4`` (×1.49, ÷1.49)."""
+DO_NOISE_SD: Final = 0.08
+DO_NOISE_BOUND: Final = 0.16
+"""Dissolved oxygen varies less (it follows saturation): within ``median × e^±0.16``."""
+DO_SEASONAL_AMPLITUDE: Final = 0.1
+"""DO is up to 10 % above its median in the cold season and 10 % below it in summer."""
+PH_NOISE_SD: Final = 0.25
+PH_NOISE_BOUND: Final = 0.6
+"""pH varies additively around 7.4 (sections) or 7.3 (sources), within ±0.6."""
+
+
 @dataclass(frozen=True, slots=True)
 class WaterProfile:
     """Typical concentrations (mg/L; pH dimensionless; fecal coliform 个/L) of a water quality
-    tier, as medians of a log-normal spread; tier 2 is clean, 3 moderate, 4 urban-polluted."""
+    tier, as medians of a bounded log-normal spread.
+
+    Tier 2 is clean, 3 moderate, 4 urban-polluted; a river section of tier *n* has target class
+    *n*, and with the bounded spread every sample of the profile meets class *n* of GB 3838
+    (checked in ``tests/demo/test_profiles.py``). A section is worse than its target only where
+    the builder plants it.
+    """
 
     tier: int
     medians: dict[str, float]
@@ -213,14 +261,14 @@ _COMMON_TRACE = {
 }  # fmt: skip
 
 WATER_PROFILES: dict[int, WaterProfile] = {
-    2: WaterProfile(2, {"DO": 8.2, "CODMn": 2.6, "COD": 9.0, "BOD5": 1.8, "NH3_N": 0.22, "TP": 0.06,
+    2: WaterProfile(2, {"DO": 8.2, "CODMn": 2.4, "COD": 9.0, "BOD5": 1.8, "NH3_N": 0.22, "TP": 0.06,
                         "TN": 0.9, "FECAL_COLIFORM": 900, **_COMMON_TRACE}),
-    3: WaterProfile(3, {"DO": 6.6, "CODMn": 4.6, "COD": 16.0, "BOD5": 3.2, "NH3_N": 0.65, "TP": 0.14,
+    3: WaterProfile(3, {"DO": 7.0, "CODMn": 3.8, "COD": 12.0, "BOD5": 2.5, "NH3_N": 0.55, "TP": 0.11,
                         "TN": 1.6, "FECAL_COLIFORM": 4000, **_COMMON_TRACE}),
-    4: WaterProfile(4, {"DO": 4.2, "CODMn": 7.5, "COD": 24.0, "BOD5": 4.8, "NH3_N": 1.25, "TP": 0.24,
+    4: WaterProfile(4, {"DO": 4.5, "CODMn": 6.0, "COD": 18.0, "BOD5": 3.6, "NH3_N": 0.9, "TP": 0.17,
                         "TN": 3.0, "FECAL_COLIFORM": 15000, **_COMMON_TRACE}),
 }  # fmt: skip
 
-LAKE_PROFILE = WaterProfile(2, {**WATER_PROFILES[2].medians, "TP": 0.018, "TN": 0.7, "CODMn": 2.2})
+LAKE_PROFILE = WaterProfile(2, {**WATER_PROFILES[2].medians, "TP": 0.014, "TN": 0.7, "CODMn": 2.2})
 
 SEAWATER_MEDIANS = {"pH": 8.05, "DO": 7.0, "COD": 1.2, "DIN": 0.34, "PO4_P": 0.024, "PETROLEUM": 0.02}

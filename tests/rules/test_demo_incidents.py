@@ -61,6 +61,7 @@ def test_every_planted_incident_is_found(
     assert {
         "limit_exceedance", "logger_offline", "stuck_value", "flatline_falsification", "pinned_below_limit",
         "repeated_daily_series", "negative_value", "abrupt_jump", "data_during_shutdown",
+        "flag_held_too_long",
     } <= planted  # fmt: skip
     for rule_code, types in INCIDENT_TYPES.items():
         result = scores[rule_code]
@@ -77,18 +78,41 @@ def test_quality_and_fraud_rules_stay_quiet_on_clean_data(
     assert result.true_positives + result.explained == result.alerts
 
 
-def test_standard_rules_alert_only_on_real_exceedances(
+def test_flags_held_too_long_are_found(
     evaluated: tuple[Engine, dict[str, RuleScore], dict[str, Any]],
 ) -> None:
-    # The demo's clean background itself exceeds some limits now and then; every such alert must
-    # show, in its evidence, a value above the threshold it names.
-    engine = evaluated[0]
+    # The demo plants a COD analyser fault (D), an NH3-N calibration (C) and a CEMS maintenance
+    # (M, every channel) held longer than flag_overdue allows; each is found, nothing else.
+    _, scores, manifest = evaluated
+    planted = [i for i in manifest["incidents"] if i["type"] == "flag_held_too_long"]
+    assert sorted(i["details"]["flag"] for i in planted) == ["C", "D", "M"]
+    result = scores["flag_overdue"]
+    assert (result.incidents, result.found) == (3, 3)
+    assert result.true_positives == result.alerts
+
+
+def test_clean_data_give_no_standard_alert(
+    evaluated: tuple[Engine, dict[str, RuleScore], dict[str, Any]],
+) -> None:
+    # The demo's clean background stays within every permit limit, target class and GB 3095
+    # limit by construction: each permit or section alert lies on a planted incident and shows,
+    # in its evidence, a value beyond the threshold it names. The 20 days of ambient data (October)
+    # hold no declared episode, so the ambient rules raise nothing at all.
+    engine, scores, _ = evaluated
+    for rule_code in ("permit_hourly_exceedance", "permit_daily_exceedance", "section_below_target"):
+        result = scores[rule_code]
+        assert result.alerts >= 2, rule_code
+        assert result.true_positives == result.alerts, rule_code
+    for rule_code in (
+        "ambient_1h_exceedance", "ambient_24h_exceedance", "ambient_o3_8h_exceedance", "aqi_above_100",
+        "aqi_above_200", "city_aqi_above_100",
+    ):  # fmt: skip
+        assert scores[rule_code].alerts == 0, rule_code
     with Session(engine) as session:
         alerts = session.scalars(
             select(Alert).where(Alert.rule_code.in_(["permit_hourly_exceedance", "permit_daily_exceedance",
                                                      "section_below_target"]))
         ).all()  # fmt: skip
-    assert alerts
     for alert in alerts:
         evidence = alert.evidence
         if alert.rule_code == "section_below_target":

@@ -11,7 +11,9 @@ abrupt jump, say); the rest are the rule's unexplained alerts.
 
 Rules that judge ambient air against GB 3095 and HJ 633 have no planted incidents: the demo
 plants episodes (a winter PM2.5 episode, a dust day, a summer ozone season) instead, and those
-rules are scored against the episodes' periods (city-wide: any station).
+rules are scored against the episodes' periods (city-wide: any station). Each rule is scored
+against the episodes declared to produce its condition (the manifest's descriptions): the ozone
+season is light to moderate pollution, so it is not expected to lift a daily AQI above 200.
 """
 
 from __future__ import annotations
@@ -42,12 +44,12 @@ INCIDENT_TYPES: Final[Mapping[str, tuple[str, ...]]] = {
     "repeated_daily_series": ("repeated_daily_series",),
     "pinned_below_limit": ("pinned_below_limit",),
     "section_below_target": ("section_worse_than_target",),
-    "flag_overdue": (),
+    "flag_overdue": ("flag_held_too_long",),
 }
 """Which planted incident types each default rule is meant to find."""
 
 EPISODE_TYPES: Final[Mapping[str, tuple[str, ...]]] = {
-    "aqi_above_200": ("pm_episode", "dust_day", "ozone_season"),
+    "aqi_above_200": ("pm_episode", "dust_day"),
     "aqi_above_100": ("pm_episode", "dust_day", "ozone_season"),
     "city_aqi_above_100": ("pm_episode", "dust_day", "ozone_season"),
     "ambient_24h_exceedance": ("pm_episode", "dust_day"),
@@ -106,7 +108,7 @@ def _incident_type(incident: Mapping[str, Any]) -> str:
 
 
 def score(session: Session, manifest: Mapping[str, Any]) -> list[RuleScore]:
-    """Score every rule that has alerts or planted incidents, by rule code."""
+    """Score every default rule and every rule with alerts, by rule code."""
     codes = _codes(session)
     outlet_enterprise = {code: credit for (kind, _), (code, credit) in codes.items() if kind == "outlet"}
     incidents = [
@@ -129,7 +131,7 @@ def score(session: Session, manifest: Mapping[str, Any]) -> list[RuleScore]:
     for alert in alerts:
         by_rule.setdefault(alert.rule_code, []).append(alert)
     scores = []
-    for rule_code in sorted(set(by_rule) | set(INCIDENT_TYPES)):
+    for rule_code in sorted(set(by_rule) | set(INCIDENT_TYPES) | set(EPISODE_TYPES)):
         rule_alerts = by_rule.get(rule_code, [])
         if rule_code in EPISODE_TYPES:
             scores.append(_score_episodes(rule_code, rule_alerts, episodes))

@@ -16,6 +16,7 @@ from ecogov.ingest.devices import DeviceProfile
 from ecogov.monitoring.models import Interval, Statistic
 from ecogov.monitoring.store import SeriesKey
 from ecogov.protocols.hj212 import CommandCode, DataFlag, Packet
+from ecogov.protocols.hj212.packet import finite_number
 
 UPLOAD_INTERVALS: Final[Mapping[int, Interval]] = {
     CommandCode.REALTIME_DATA: Interval.REALTIME,
@@ -97,22 +98,16 @@ def decode_values(packet: Packet, profile: DeviceProfile) -> DecodedPacket:
             reason = profile.unit_problems.get(factor, f"not a {profile.medium.value} parameter")
             decoded.skipped.append(f"{factor}: {reason}")
             continue
-        flag = fields.get("Flag") or DEFAULT_FLAG
+        flag = (fields.get("Flag") or DEFAULT_FLAG)[:2]
+        scale = conversion.factor
         for suffix, text in fields.items():
             statistic = SUFFIX_STATISTICS.get(suffix)
             if statistic is None:
                 continue
-            value = parameters.value(factor, suffix)
+            value = finite_number(text)
             if value is None:
                 decoded.skipped.append(f"{factor}-{suffix}={text!r}: not a finite number")
                 continue
-            key = SeriesKey(
-                source_type=profile.source_type,
-                source_id=profile.source_id,
-                medium=profile.medium,
-                parameter_code=factor,
-                interval=interval,
-                statistic=statistic,
-            )
-            decoded.values.append((key, data_time, value * conversion.factor, flag[:2]))
+            key = profile.series_key(factor, interval, statistic)
+            decoded.values.append((key, data_time, value * scale, flag))
     return decoded

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from ecogov.choices import CrcPolicy as RegistryCrcPolicy
 from ecogov.choices import ProtocolVersion as RegistryProtocolVersion
 from ecogov.choices import SourceType
+from ecogov.monitoring.models import Interval, Statistic
+from ecogov.monitoring.store import SeriesKey
 from ecogov.protocols.hj212 import CrcPolicy, Dialect
 from ecogov.registry import catalogue
 from ecogov.registry.models import Device, Outlet
@@ -69,6 +71,29 @@ class DeviceProfile:
     medium: catalogue.Medium
     conversions: Mapping[str, FactorConversion] = field(default_factory=dict)
     unit_problems: Mapping[str, str] = field(default_factory=dict)
+    series_keys: dict[tuple[str, Interval, Statistic], SeriesKey] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Cache of the storage keys of this device's values (filled by :meth:`series_key`)."""
+
+    def series_key(self, factor: str, interval: Interval, statistic: Statistic) -> SeriesKey:
+        """The series a value of ``factor`` with ``interval`` and ``statistic`` is stored in.
+
+        The key is built once per device and reused, so the hot path allocates nothing and the
+        writer's index lookup is an identity hit.
+        """
+        cache_key = (factor, interval, statistic)
+        key = self.series_keys.get(cache_key)
+        if key is None:
+            key = self.series_keys[cache_key] = SeriesKey(
+                source_type=self.source_type,
+                source_id=self.source_id,
+                medium=self.medium,
+                parameter_code=factor,
+                interval=interval,
+                statistic=statistic,
+            )
+        return key
 
 
 def _conversions(

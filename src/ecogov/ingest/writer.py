@@ -14,6 +14,7 @@ survives a power cut as well as a killed process.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
@@ -26,6 +27,7 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ecogov.choices import SourceType
 from ecogov.ingest.decode import StoredValue
 from ecogov.ingest.models import (
     DeviceCommand,
@@ -35,7 +37,7 @@ from ecogov.ingest.models import (
     QuarantineReason,
     Transport,
 )
-from ecogov.monitoring.models import Series
+from ecogov.monitoring.models import Interval, Series, Statistic
 from ecogov.monitoring.store import MeasurementRow, SeriesKey, write_measurements
 from ecogov.registry import catalogue
 
@@ -138,7 +140,7 @@ class GroupCommitWriter:
         self._queue: queue.SimpleQueue[_Queued | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._series_ids: dict[tuple[str, int, str, str, str], int] = {}
+        self._series_ids: dict[SeriesKey, int] = {}
         self.statistics = WriterStatistics()
         self.broken: Exception | None = None
         """Set when the writer thread lost its database; nothing more is accepted."""
@@ -251,11 +253,17 @@ class GroupCommitWriter:
         frames = [item.frame for item in items if item.frame is not None]
         if frames:
             _insert_frames(connection, frames)
+        series_ids = self._series_ids
+        unknown = {key for item in items for key, *_ in item.values if key not in series_ids}
+        if unknown:
+            self._create_series(connection, unknown)
+            series_ids = self._series_ids
         rows: dict[tuple[int, int], MeasurementRow] = {}
         for item in items:
+            received_at = item.received_at
             for key, time, value, flag in item.values:
-                series_id = self._series_id(connection, key)
-                rows[(series_id, time)] = (series_id, time, value, flag, item.received_at)
+                series_id = series_ids[key]
+                rows[(series_id, time)] = (series_id, time, value, flag, received_at)
         if rows:
             write_measurements(connection, list(rows.values()))
             self.statistics.values += len(rows)
@@ -275,54 +283,39 @@ class GroupCommitWriter:
 
     def _load_series(self, connection: Connection) -> None:
         with connection.begin():
-            rows = connection.execute(
-                select(
-                    Series.id,
-                    Series.source_type,
-                    Series.source_id,
-                    Series.parameter_code,
-                    Series.interval,
-                    Series.statistic,
-                )
-            ).all()
-        self._series_ids = {
-            (str(source_type), source_id, code, str(interval), str(statistic)): series_id
-            for series_id, source_type, source_id, code, interval, statistic in rows
-        }
+            self._series_ids = _read_series_index(connection)
 
-    def _series_id(self, connection: Connection, key: SeriesKey) -> int:
-        index_key = (
-            key.source_type.value,
-            key.source_id,
-            key.parameter_code,
-            key.interval.value,
-            key.statistic.value,
-        )
-        found = self._series_ids.get(index_key)
-        if found is not None:
-            return found
-        values = {
-            "source_type": key.source_type.value,
-            "source_id": key.source_id,
-            "medium": key.medium.value,
-            "parameter_code": key.parameter_code,
-            "interval": key.interval.value,
-            "statistic": key.statistic.value,
-            "unit": catalogue.lookup(key.medium, key.parameter_code).canonical_unit,
-        }
+    def _create_series(self, connection: Connection, keys: set[SeriesKey]) -> None:
+        """Create the series of ``keys`` (those another writer made are kept) and index them."""
         dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-        connection.execute(dialect_insert(Series).values(**values).on_conflict_do_nothing())
-        series_id = connection.execute(
-            select(Series.id).where(
-                Series.source_type == key.source_type,
-                Series.source_id == key.source_id,
-                Series.parameter_code == key.parameter_code,
-                Series.interval == key.interval,
-                Series.statistic == key.statistic,
-            )
-        ).scalar_one()
-        self._series_ids[index_key] = series_id
-        return series_id
+        connection.execute(
+            dialect_insert(Series).on_conflict_do_nothing(),
+            [
+                {
+                    "source_type": key.source_type.value,
+                    "source_id": key.source_id,
+                    "medium": key.medium.value,
+                    "parameter_code": key.parameter_code,
+                    "interval": key.interval.value,
+                    "statistic": key.statistic.value,
+                    "unit": catalogue.lookup(key.medium, key.parameter_code).canonical_unit,
+                }
+                for key in keys
+            ],
+        )
+        index = _read_series_index(connection)
+        for key in keys:  # a series stored under another medium is found by its natural key
+            if key not in index:
+                index[key] = connection.execute(
+                    select(Series.id).where(
+                        Series.source_type == key.source_type,
+                        Series.source_id == key.source_id,
+                        Series.parameter_code == key.parameter_code,
+                        Series.interval == key.interval,
+                        Series.statistic == key.statistic,
+                    )
+                ).scalar_one()
+        self._series_ids = index
 
     @staticmethod
     def _upsert_link(connection: Connection, link: LinkRecord) -> None:
@@ -347,6 +340,32 @@ class GroupCommitWriter:
         )
 
 
+def _read_series_index(connection: Connection) -> dict[SeriesKey, int]:
+    """Every series by its natural key (the writer's index)."""
+    rows = connection.execute(
+        select(
+            Series.id,
+            Series.source_type,
+            Series.source_id,
+            Series.medium,
+            Series.parameter_code,
+            Series.interval,
+            Series.statistic,
+        )
+    ).all()
+    return {
+        SeriesKey(
+            source_type=SourceType(source_type),
+            source_id=source_id,
+            medium=catalogue.Medium(medium),
+            parameter_code=code,
+            interval=Interval(interval),
+            statistic=Statistic(statistic),
+        ): series_id
+        for series_id, source_type, source_id, medium, code, interval, statistic in rows
+    }
+
+
 def _settle(futures: list[asyncio.Future[None]], error: Exception | None) -> None:
     for future in futures:
         if future.done():
@@ -361,10 +380,22 @@ _FRAME_COLUMNS: Final = (
     "received_at_ms, transport, peer, mn, command_code, request_id, data_time, crc_status, outcome, "
     "reason, detail, value_count, raw"
 )
+_FRAME_COLUMN_COUNT: Final = _FRAME_COLUMNS.count(",") + 1
+
+
+_SQLITE_CHUNK_ROWS: Final = (256, 64, 16, 4, 1)
+"""Rows per multi-row ``INSERT`` on SQLite: a batch is cut into as few statements as these
+sizes allow (256 rows × 13 columns stays under SQLite's 32,766 parameters), and each size's
+statement text is prepared once and cached by the driver."""
 
 
 def _insert_frames(connection: Connection, frames: list[FrameRecord]) -> None:
-    """Archive frames with the driver's executemany (no per-row ORM or type processing)."""
+    """Archive frames in a few statements: ``COPY`` on PostgreSQL, multi-row ``INSERT`` on SQLite.
+
+    Not ``executemany``: the sqlite3 module releases and re-takes the GIL at every row, and
+    under a busy event loop each re-take waits for the loop to yield — a thread switch per
+    archived frame. A multi-row statement takes the GIL once per chunk.
+    """
     rows = [
         (
             frame.received_at_ms,
@@ -383,10 +414,27 @@ def _insert_frames(connection: Connection, frames: list[FrameRecord]) -> None:
         )
         for frame in frames
     ]
-    placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
-    statement = f"INSERT INTO ingest_frame ({_FRAME_COLUMNS}) VALUES ({', '.join([placeholder] * 13)})"
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        statement = f"COPY ingest_frame ({_FRAME_COLUMNS}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor = driver.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(statement, rows)
+        start = 0
+        for size in _SQLITE_CHUNK_ROWS:
+            statement = _sqlite_frame_insert(size)
+            while len(rows) - start >= size:
+                cursor.execute(statement, [value for row in rows[start : start + size] for value in row])
+                start += size
     finally:
         cursor.close()
+
+
+@functools.cache
+def _sqlite_frame_insert(rows: int) -> str:
+    """``INSERT INTO ingest_frame … VALUES (…), (…)`` for ``rows`` rows."""
+    values = ", ".join(["(" + ", ".join(["?"] * _FRAME_COLUMN_COUNT) + ")"] * rows)
+    return f"INSERT INTO ingest_frame ({_FRAME_COLUMNS}) VALUES {values}"

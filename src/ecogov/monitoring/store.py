@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
@@ -25,7 +25,11 @@ MeasurementRow = tuple[int, int, float | None, str, int | None]
 
 @dataclass(frozen=True, slots=True)
 class SeriesKey:
-    """Natural key of a series."""
+    """Natural key of a series.
+
+    Its hash is computed once: ingest looks keys up several times per value, and the generated
+    hash would call each member enum's Python-level ``__hash__`` every time.
+    """
 
     source_type: SourceType
     source_id: int
@@ -33,6 +37,19 @@ class SeriesKey:
     parameter_code: str
     interval: Interval
     statistic: Statistic
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        natural = (self.source_type, self.source_id, self.medium, self.parameter_code, self.interval)
+        object.__setattr__(self, "_hash", hash((*natural, self.statistic)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[type[SeriesKey], tuple[object, ...]]:
+        # Rebuilt from its fields, so the hash is computed anew in the receiving process.
+        natural = (self.source_type, self.source_id, self.medium, self.parameter_code, self.interval)
+        return SeriesKey, (*natural, self.statistic)
 
 
 def ensure_series(session: Session, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:

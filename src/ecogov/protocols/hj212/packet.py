@@ -85,6 +85,16 @@ class Problem:
     message: str
 
 
+def finite_number(text: str) -> float | None:
+    """A CP value as a float; None when empty, not a number, infinite or NaN (HJ 212-2017 Table 4
+    gives numeric fields as N digits with a decimal point)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 @dataclass(frozen=True, slots=True)
 class CommandParameters:
     """The ``CP=&&…&&`` field, parsed generically (HJ 212-2017 §6.3.3, Table 4).
@@ -127,13 +137,7 @@ class CommandParameters:
             ``Rtd``, ``Avg``, ``Min``, ``Max``, ``Cou``, ``ZsAvg`` …
         """
         text = self.factors.get(factor, {}).get(suffix)
-        if text is None:
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
+        return None if text is None else finite_number(text)
 
     def flag(self, factor: str) -> DataFlag | None:
         """The data flag ``factor-Flag`` (Table 8), or None when absent or not in Table 8."""

@@ -166,7 +166,9 @@ class FramePipeline:
         verdict = Verdict(record)
         match = _DEVICE_ID.search(frame.segment)
         record.mn = match.group(1).decode("ascii", "replace").strip() if match else None
-        profile = await self.directory.find(record.mn) if record.mn else None
+        profile = self.directory.cached(record.mn) if record.mn else None
+        if profile is None and record.mn:
+            profile = await self.directory.find(record.mn)
         try:
             packet = parse(
                 frame,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 from datetime import datetime
 
 from hypothesis import given, settings
@@ -117,3 +118,37 @@ def test_upload_round_trip(
     for code, by_suffix in readings.items():
         for suffix, value in by_suffix.items():
             assert packet.parameters.value(code, suffix) == float(value)
+
+
+_HEADER_SLOTS = (
+    ["QN=20240315100000001;", "QN=2024031510000000;", "QN=٢٠٢٤0315100000001;", "qn=20240315100000001;"],
+    ["ST=32;", "ST=3a;", "ST=32,"],
+    ["CN=2011;", "CN=201;", "CN=2011 ;"],
+    ["PW=123456;", "PW=;", "PW= 12;", ""],
+    ["MN=" + MN + ";", "MN=;", "MN=a=b;"],
+    ["Flag=5;", "Flag=256;", "Flag=;", "flag=5;", "Flag=5"],
+    ["", "PNUM=2;PNO=1;", "X=1;", ";"],
+)  # fmt: skip
+"""Each header field as Appendix C writes it, then deviations the general reader tolerates or
+refuses."""
+
+
+def test_canonical_header_shortcut_reads_what_the_general_reader_reads() -> None:
+    """Every combination of the slot variants above (8,640 headers): where the one-match reading
+    (parse._CANONICAL_HEADER) applies, it gives exactly the fields, no extras and no problems the
+    field-by-field reader gives; the all-canonical header takes the shortcut."""
+    from ecogov.protocols.hj212.parse import _CANONICAL_HEADER, _read_header
+
+    taken = 0
+    for pieces in itertools.product(*_HEADER_SLOTS):
+        header = "".join(pieces)
+        canonical = _CANONICAL_HEADER.fullmatch(header)
+        if canonical is None:
+            continue
+        taken += 1
+        problems: list[object] = []
+        fields, extras = _read_header(header, problems)  # type: ignore[arg-type]
+        assert (canonical.groupdict(), {}, []) == (fields, extras, problems), header
+    assert _CANONICAL_HEADER.fullmatch("".join(variants[0] for variants in _HEADER_SLOTS))
+    # PW 123456 or empty × (Flag=5; | Flag=256; — refused later by the range check | "Flag=5" + ";")
+    assert taken == 2 * 3

@@ -7,7 +7,9 @@ it waits for and tests stay reproducible.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,7 +82,8 @@ _VERSION_BY_DIALECT: Final[Mapping[Dialect, ProtocolVersion]] = {
     Dialect.HJ212_2025: ProtocolVersion.HJ212_2025,
     Dialect.SURFACE_WATER: ProtocolVersion.HJ212_2025,  # same bits 000010 [secondary]
 }
-_FORBIDDEN_IN_VALUES: Final = (";", ",", "=", "&&", "\r", "\n")
+_FORBIDDEN_IN_VALUES: Final = re.compile(r"[;,=\r\n]|&&")
+"""What no header or CP key or value may hold: it would break the grammar (§6.3.3.1)."""
 
 
 def version_bits_of(dialect: Dialect | str) -> int:
@@ -177,9 +180,9 @@ def frame_segment(segment: str, *, maximum_length: int = MAXIMUM_DATA_LENGTH) ->
 
 def _check_item(key: str, value: str) -> None:
     """Refuse a CP item that would break the ``;`` ``,`` ``=`` ``&&`` grammar (§6.3.3.1)."""
-    if not key or any(mark in key for mark in _FORBIDDEN_IN_VALUES):
+    if not key or _FORBIDDEN_IN_VALUES.search(key):
         raise BuildError("CP", key, "a CP key is not empty and holds no ';' ',' '=' '&&' CR LF")
-    if any(mark in value for mark in _FORBIDDEN_IN_VALUES):
+    if _FORBIDDEN_IN_VALUES.search(value):
         raise BuildError(key, value, "a CP value holds no ';' ',' '=' '&&' CR LF")
 
 
@@ -221,7 +224,7 @@ def build_segment(
     if packet_total is not None or packet_index is not None:
         fields += [f"PNUM={packet_total}", f"PNO={packet_index}"]
     for name, value in zip(("ST", "MN", "PW"), (system_code, device_id, password or ""), strict=True):
-        if any(mark in value for mark in _FORBIDDEN_IN_VALUES):
+        if _FORBIDDEN_IN_VALUES.search(value):
             raise BuildError(name, value, "header values hold no ';' ',' '=' '&&' CR LF")
     return ";".join(fields) + f";CP=&&{parameters}&&"
 
@@ -251,7 +254,24 @@ def build_data_answer(packet: Packet) -> bytes:
     its own QN), ``ST=91``, ``Flag`` = the packet's version bits with A = D = 0 (4 for 2017,
     0 for 2005, 8 for 2025), ``CP=&&&&``.
     """
-    return _answer(packet, CommandCode.DATA_ANSWER)
+    flag = compose_flag(packet.version_bits)
+    after_request_id = _data_answer_after_request_id(packet.password, packet.device_id, flag)
+    if packet.request_id is None:
+        return frame_segment(after_request_id)
+    return frame_segment(f"QN={packet.request_id};{after_request_id}")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _data_answer_after_request_id(password: str | None, device_id: str, flag: int) -> str:
+    """What follows ``QN=…;`` in every 9014 to one device (built and checked once per device)."""
+    return build_segment(
+        request_id=None,
+        system_code=SystemCode.SYSTEM_INTERACTION.value,
+        command_code=CommandCode.DATA_ANSWER,
+        password=password,
+        device_id=device_id,
+        flag=flag,
+    )
 
 
 def build_notification_answer(packet: Packet) -> bytes:

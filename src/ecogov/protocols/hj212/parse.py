@@ -53,6 +53,13 @@ _MAXIMUM_DEVICE_ID: Final = 64  # MN is opaque; this only bounds memory
 _DIGITS: Final = re.compile(r"\d+")
 _REQUEST_ID: Final = re.compile(r"\d{17}")
 _SYSTEM_CODE: Final = re.compile(r"[0-9A-Z]{2}")
+_PLAIN_VALUE: Final = r"[^;,=&\s]"
+_CANONICAL_HEADER: Final = re.compile(
+    rf"QN=(?P<QN>[0-9]{{17}});ST=(?P<ST>[0-9A-Z]{{2}});CN=(?P<CN>[0-9]{{4}});"
+    rf"PW=(?P<PW>{_PLAIN_VALUE}*);MN=(?P<MN>{_PLAIN_VALUE}+);Flag=(?P<Flag>[0-9]{{1,3}});"
+)
+"""The header as HJ 212-2017 Appendix C writes it (one packet, no deviation): read in one match;
+any other header goes through :func:`_read_header`, which gives the same fields for this one."""
 _LETTERLESS_CODE: Final = re.compile(r"\d{5}")
 _SURFACE_WATER_SYSTEM_CODE: Final = "21"
 _SEPARATORS: Final = re.compile(r"[;,]")
@@ -480,7 +487,13 @@ def parse(
     segment = _decode(parts.segment, problems)
     header_text, cp_text, cp_problems = _split_header(segment)
     problems.extend(cp_problems)
-    fields, extras = _read_header(header_text, problems)
+    canonical = _CANONICAL_HEADER.fullmatch(header_text)
+    fields: dict[str, str]
+    extras: dict[str, str] = {}
+    if canonical is not None:
+        fields = canonical.groupdict()
+    else:
+        fields, extras = _read_header(header_text, problems)
 
     for required in ("ST", "CN", "MN"):
         if not fields.get(required):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine
 
@@ -25,6 +27,36 @@ BackgroundJob = Callable[[Engine], Coroutine[Any, Any, None]]
 
 BACKGROUND_JOBS: list[BackgroundJob] = []
 """Jobs started by :func:`run_platform` with ``background=True``; domains append theirs."""
+
+YOUNG_COLLECTION_ALLOCATIONS: Final = 50_000
+"""Net allocations between two collections of the youngest generation (CPython's default: 700)."""
+
+THREAD_SWITCH_SECONDS: Final = 0.001
+"""How long a thread waiting for the GIL waits before the running one must yield (default 5 ms)."""
+
+
+def tune_interpreter_for_serving() -> None:
+    """Tune CPython for a long-running server, once it has started.
+
+    * Garbage collection: every HJ 212 frame allocates a few dozen short-lived containers
+      (parse results, rows, futures), none in a cycle that outlives the frame. With the default
+      threshold the collector ran every few frames, and its older generations walked the whole
+      start-up heap (modules, SQLAlchemy metadata, the device registry) again and again. What
+      start-up built is frozen out of every collection (:func:`gc.freeze`) and the youngest
+      generation is collected every ``YOUNG_COLLECTION_ALLOCATIONS`` allocations; cycles are
+      still collected.
+    * Thread switching: the ingest writer thread gives up the GIL during each SQLite or
+      PostgreSQL call and must win it back from the busy event loop afterwards; at the default
+      5 ms a commit of a few statements waited tens of milliseconds for the GIL, which the
+      logger sees as acknowledgement latency. A waiting thread now gets it after 1 ms.
+
+    Measured by ``bench/bench_ingest.py`` (docs/benchmarks.md).
+    """
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_ALLOCATIONS, middle, oldest)
+    sys.setswitchinterval(THREAD_SWITCH_SECONDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +106,13 @@ async def run_platform(engine: Engine, options: PlatformOptions) -> None:
     if options.mqtt_host is not None:
         from ecogov.ingest.mqtt import MqttIntake
 
-        intake = MqttIntake(engine, host=options.mqtt_host, port=options.mqtt_port)
+        intake = MqttIntake(
+            engine,
+            host=options.mqtt_host,
+            port=options.mqtt_port,
+            writer=hj212.writer if hj212 is not None else None,
+            directory=hj212.directory if hj212 is not None else None,
+        )
         tasks.append(asyncio.create_task(intake.run(), name="ecogov-mqtt"))
     if options.background:
         tasks.extend(
@@ -93,6 +131,7 @@ async def run_platform(engine: Engine, options: PlatformOptions) -> None:
         create_app(engine), host=options.http_host, port=options.http_port, log_level="info", lifespan="on"
     )
     http = uvicorn.Server(config)
+    tune_interpreter_for_serving()
     try:
         await http.serve()
         if not http.started:

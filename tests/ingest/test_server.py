@@ -317,6 +317,24 @@ def test_idle_link_is_closed_and_marked_offline(engine: Engine) -> None:
         assert link.close_reason == "idle timeout"
 
 
+def test_link_that_keeps_sending_is_not_idle(engine: Engine) -> None:
+    """Idle means nothing received for the whole timeout: a frame every 0.15 s against a 0.4 s
+    timeout (swept every 0.1 s) keeps the link open across 1.2 s, three timeouts."""
+    city = register_city(engine)
+
+    async def scenario() -> None:
+        async with running_server(engine, idle_timeout_seconds=0.4) as server:
+            logger = await RawLogger.open(server.port)
+            for step in range(8):
+                await logger.send(hourly_upload(city.station, request_id=f"2026112010000{step:04d}"))
+                await logger.receive()
+                await asyncio.sleep(0.15)
+            assert server.online_devices() == {city.station.device_id}
+            assert await logger.closed_by_platform(timeout=3.0)
+
+    _run(scenario())
+
+
 def test_time_sync_on_connect(engine: Engine) -> None:
     city = register_city(engine)
 

@@ -168,6 +168,8 @@ class _Link:
     quarantine_minute: int = 0
     quarantine_in_minute: int = 0
     close_reason: str = "closed by the device"
+    last_read_at: float = 0.0
+    """Monotonic time of the latest read (the idle sweep closes links quiet for too long)."""
 
     def send(self, frames: tuple[bytes, ...] | list[bytes]) -> None:
         for frame in frames:
@@ -266,6 +268,7 @@ class Hj212Server:
         self._background = [
             asyncio.create_task(self.directory.keep_fresh(), name="ecogov-ingest-directory"),
             asyncio.create_task(self._poll_commands(), name="ecogov-ingest-commands"),
+            asyncio.create_task(self._close_idle_links(), name="ecogov-ingest-idle"),
         ]
         log.info(
             "HJ 212 server listening on %s:%d (%d devices)", self.options.host, self.port, len(self.directory)
@@ -356,12 +359,10 @@ class Hj212Server:
             self._close_link(link)
 
     async def _read_loop(self, reader: asyncio.StreamReader, link: _Link) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            try:
-                data = await asyncio.wait_for(reader.read(65536), self.options.idle_timeout_seconds)
-            except TimeoutError:
-                link.close_reason = "idle timeout"
-                return
+            link.last_read_at = loop.time()
+            data = await reader.read(65536)
             if not data:
                 return
             pending: list[_Pending] = []
@@ -398,6 +399,22 @@ class Hj212Server:
         if not link.writer.is_closing():
             with contextlib.suppress(ConnectionError):
                 await link.writer.drain()
+
+    async def _close_idle_links(self) -> None:
+        """Close the links that sent nothing for ``idle_timeout_seconds``.
+
+        One sweep a quarter of the timeout (at most a minute) instead of a timer per read: a
+        link is closed between 1 and 1¼ timeouts after its last byte.
+        """
+        timeout = self.options.idle_timeout_seconds
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(min(timeout / 4, 60.0))
+            now = loop.time()
+            for link in list(self._links):
+                if now - link.last_read_at >= timeout and not link.writer.is_closing():
+                    link.close_reason = "idle timeout"
+                    link.writer.close()
 
     def _close_link(self, link: _Link) -> None:
         now_ms = self._now_ms()

@@ -62,6 +62,7 @@ def serve_command(
     """
     from ecogov.db.migrate import upgrade
     from ecogov.ingest.server import Hj212Server, ServerOptions
+    from ecogov.runtime import tune_interpreter_for_serving
 
     logging.basicConfig(
         level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -73,6 +74,7 @@ def serve_command(
     async def run() -> None:
         server = Hj212Server(engine, options)
         await server.start()
+        tune_interpreter_for_serving()
         tasks = []
         if mqtt:
             from ecogov.ingest.mqtt import MqttIntake

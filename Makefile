@@ -13,12 +13,12 @@ help:  ## list the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime-installed: requirements/runtime.lock pyproject.toml | $(BIN)/python
+$(VENV)/.runtime-installed: requirements/runtime.lock pyproject.toml setup.py src/ecogov/protocols/hj212/_crc.c | $(BIN)/python
 	$(PIP) install -r requirements/runtime.lock
 	$(PIP) install --no-deps -e .
 	touch $@
 
-$(VENV)/.dev-installed: requirements/dev.lock pyproject.toml | $(BIN)/python
+$(VENV)/.dev-installed: requirements/dev.lock pyproject.toml setup.py src/ecogov/protocols/hj212/_crc.c | $(BIN)/python
 	$(PIP) install -r requirements/dev.lock
 	$(PIP) install --no-deps -e .
 	touch $(VENV)/.runtime-installed $@
@@ -65,4 +65,4 @@ lock:  ## re-resolve the lockfiles from pyproject.toml (needs network to the pac
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements/dev.lock --python-version 3.11
 
 clean:  ## remove the virtual environment and var/
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var build src/ecogov/protocols/hj212/_crc.*.so

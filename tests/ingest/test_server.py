@@ -8,7 +8,7 @@ unit, at DataTime converted from Beijing time to UTC epoch seconds.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -315,6 +315,34 @@ def test_idle_link_is_closed_and_marked_offline(engine: Engine) -> None:
         link = session.scalars(select(DeviceLink)).one()
         assert link.state == LinkState.OFFLINE
         assert link.close_reason == "idle timeout"
+
+
+@pytest.mark.parametrize("unanswered_per_link", [1, 4, 64])
+def test_pipelined_uploads_are_answered_in_arrival_order(engine: Engine, unanswered_per_link: int) -> None:
+    """A logger that sends 120 hourly uploads in one write without waiting gets 120 9014s
+    whose QNs come in the order sent, and 120 hours stored — whether the link may have 1, 4
+    or 64 frames waiting for their commit while the server reads on."""
+    city = register_city(engine)
+    hours = [datetime(2026, 11, 1, tzinfo=BEIJING_TIME) + timedelta(hours=step) for step in range(120)]
+    request_ids = [f"{moment:%Y%m%d%H%M%S}{step:03d}" for step, moment in enumerate(hours)]
+
+    async def scenario() -> None:
+        async with running_server(engine, unanswered_per_link=unanswered_per_link) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(
+                b"".join(
+                    hourly_upload(city.station, request_id, data_time=moment)
+                    for request_id, moment in zip(request_ids, hours, strict=True)
+                )
+            )
+            answers = await logger.receive(120, timeout=30.0)
+            assert [answer.request_id for answer in answers] == request_ids
+            await logger.close()
+
+    _run(scenario())
+    with session_factory(engine)() as session:
+        stored = stored_values(session, "a34004")
+    assert sorted({time for _, _, time, _, _ in stored}) == [int(moment.timestamp()) for moment in hours]
 
 
 def test_link_that_keeps_sending_is_not_idle(engine: Engine) -> None:

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +72,8 @@ from ecogov.protocols.hj212 import (
 log = logging.getLogger(__name__)
 
 _NOISE: Final = frozenset({DiscardReason.NO_FRAME_START, DiscardReason.BAD_LENGTH})
+_WRITE_BUFFER_HIGH: Final = 64 * 1024
+"""Answers buffered for a link beyond which its reading waits until the logger takes them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,9 @@ class ServerOptions:
         How often the device registry is re-read (new devices, changed passwords or units).
     command_poll_seconds : float
         How often queued commands are looked for.
+    unanswered_per_link : int
+        Frames of one link that may wait for their commit at once; reading that link pauses
+        beyond it (bounds the memory a fast sender can take while the database is slow).
     """
 
     host: str = "0.0.0.0"
@@ -119,6 +126,7 @@ class ServerOptions:
     execution_timeout_seconds: float = EXECUTION_TIMEOUT_SECONDS
     directory_refresh_seconds: float = 30.0
     command_poll_seconds: float = 1.0
+    unanswered_per_link: int = 64
 
 
 @dataclass(slots=True)
@@ -170,6 +178,8 @@ class _Link:
     close_reason: str = "closed by the device"
     last_read_at: float = 0.0
     """Monotonic time of the latest read (the idle sweep closes links quiet for too long)."""
+    unanswered: deque[asyncio.Future[None]] = field(default_factory=deque)
+    """Commits this link's frames wait for, oldest first."""
 
     def send(self, frames: tuple[bytes, ...] | list[bytes]) -> None:
         for frame in frames:
@@ -205,15 +215,6 @@ class _ActiveCommand:
     data_frames: int = 0
     timer: asyncio.TimerHandle | None = None
     results: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A frame waiting for its commit before its answers go out."""
-
-    future: asyncio.Future[None] | None
-    answers: tuple[bytes, ...]
-    after: Callable[[], None] | None = None
 
 
 class Hj212Server:
@@ -359,46 +360,47 @@ class Hj212Server:
             self._close_link(link)
 
     async def _read_loop(self, reader: asyncio.StreamReader, link: _Link) -> None:
+        """Read, judge and submit frames; their answers go out as their commits complete.
+
+        Reading goes on while earlier frames of the link wait for their commit (a logger that
+        pipelines uploads is not held to one commit per read), up to
+        ``unanswered_per_link`` frames; answers leave in arrival order because the writer
+        commits in submission order.
+        """
         loop = asyncio.get_running_loop()
+        limit = self.options.unanswered_per_link
         while True:
             link.last_read_at = loop.time()
             data = await reader.read(65536)
             if not data:
                 return
-            pending: list[_Pending] = []
             frames = 0
             for item in link.scanner.feed(data):
                 if isinstance(item, Discarded):
                     self._on_discarded(link, item)
                     continue
                 frames += 1
-                outcome = await self._on_frame(link, item)
-                if outcome is not None:
-                    pending.append(outcome)
-            await self._answer(link, pending)
+                await self._on_frame(link, item)
             if link.writer.is_closing():
                 return
+            while len(link.unanswered) >= limit:
+                await asyncio.wait([link.unanswered[0]])
+            if link.writer.transport.get_write_buffer_size() > _WRITE_BUFFER_HIGH:
+                with contextlib.suppress(ConnectionError):
+                    await link.writer.drain()  # the logger does not read its answers
             delay = link.bucket.delay_for(frames)
             if delay > 0:
                 await asyncio.sleep(delay)
 
-    async def _answer(self, link: _Link, pending: list[_Pending]) -> None:
-        """Send each frame's answers once its commit is done, in arrival order."""
-        for entry in pending:
-            if entry.future is not None:
-                try:
-                    await entry.future
-                except Exception:
-                    self.statistics.write_failures += 1
-                    continue  # not stored, so not answered: the logger retransmits
-            if entry.answers and not link.writer.is_closing():
-                link.send(entry.answers)
-                self.statistics.answers += len(entry.answers)
-            if entry.after is not None:
-                entry.after()
-        if not link.writer.is_closing():
-            with contextlib.suppress(ConnectionError):
-                await link.writer.drain()
+    def _on_committed(self, link: _Link, answers: tuple[bytes, ...], future: asyncio.Future[None]) -> None:
+        """Send a frame's answers once its commit is done (called in submission order)."""
+        link.unanswered.popleft()
+        if future.cancelled() or future.exception() is not None:
+            self.statistics.write_failures += 1
+            return  # not stored, so not answered: the logger retransmits
+        if answers and not link.writer.is_closing():
+            link.send(answers)
+            self.statistics.answers += len(answers)
 
     async def _close_idle_links(self) -> None:
         """Close the links that sent nothing for ``idle_timeout_seconds``.
@@ -470,14 +472,14 @@ class Hj212Server:
         log.info("%s: frame quarantined (%s) %s", link.peer, record.reason, record.detail or "")
         self._writer.submit_nowait(WorkItem(frame=record))
 
-    async def _on_frame(self, link: _Link, frame: Frame) -> _Pending | None:
+    async def _on_frame(self, link: _Link, frame: Frame) -> None:
         verdict = await self.pipeline.judge(frame, transport=Transport.TCP, peer=link.peer)
         link.frames += 1
         link.last_frame_at_ms = verdict.record.received_at_ms
         self.statistics.frames += 1
         if verdict.quarantined:
             self._quarantine(link, verdict.record)
-            return None
+            return
         assert verdict.packet is not None
         self._attach(link, verdict.packet.device_id, verdict.record.received_at_ms)
         self._track_command(verdict.packet)
@@ -485,7 +487,9 @@ class Hj212Server:
         item = WorkItem(
             frame=verdict.record, values=verdict.values, received_at=verdict.record.received_at_ms // 1000
         )
-        return _Pending(self._writer.submit(item), verdict.answers)
+        future = self._writer.submit(item)
+        link.unanswered.append(future)
+        future.add_done_callback(functools.partial(self._on_committed, link, verdict.answers))
 
     def _attach(self, link: _Link, mn: str, now_ms: int) -> None:
         """Bind ``mn`` to ``link``, closing the MN's older link (reference R8)."""

@@ -19,6 +19,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 from tests.registry.factories import air_station_row, create, device_row, make_areas
 
@@ -52,13 +53,19 @@ def _register_stations(engine: Engine) -> list[LoggerSpec]:
     return specs
 
 
-def _start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_server(url: str, port: int, log: Path, *, sigint_ignored: bool = False) -> subprocess.Popen[bytes]:
+    """``sigint_ignored``: start it as a shell starts a background job (SIGINT set to ignored)."""
     with log.open("wb") as log_file:  # a file, not a pipe: an unread pipe would stall the server
         process = subprocess.Popen(
             [sys.executable, "-m", "ecogov", "ingest", "serve", "--database-url", url, "--host", "127.0.0.1",
              "--port", str(port)],
             stdout=subprocess.DEVNULL,
             stderr=log_file,
+            preexec_fn=_ignore_sigint if sigint_ignored else None,
         )  # fmt: skip
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -117,8 +124,53 @@ def test_kill_9_loses_no_acknowledged_packet(engine: Engine, tmp_path: Path) -> 
         server.kill()
         server.wait()
     acknowledged = {(entry.mn, entry.data_time) for entry in acknowledgements.entries}
+    stored = _stored(engine)
+    assert len(acknowledged) >= 400
+    assert sent >= len(acknowledged)
+    missing = acknowledged - stored
+    assert not missing, (
+        f"{len(missing)} acknowledged uploads are not in the database, e.g. {sorted(missing)[:3]}"
+    )
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_under_load_stops_cleanly(engine: Engine, tmp_path: Path, stop_signal: int) -> None:
+    """SIGTERM (a service manager) or SIGINT — even in a process started with SIGINT ignored, as a
+    shell starts background jobs — stops the server under load: it exits 0 after committing, and
+    every acknowledged upload is stored."""
+    specs = _register_stations(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    port = _free_port()
+    log = tmp_path / "server.log"
+    server = _start_server(url, port, log, sigint_ignored=True)
+    acknowledgements = AckLog()
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        load = asyncio.create_task(_load(specs, port, acknowledgements, stop))
+        while len(acknowledgements.entries) < 200:
+            await asyncio.sleep(0.05)
+        server.send_signal(stop_signal)
+        returncode = await asyncio.to_thread(server.wait, 30)
+        assert returncode == 0, log.read_text(errors="replace")
+        stop.set()
+        await load
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        server.kill()
+        server.wait()
+    assert "HJ 212 server stopped" in log.read_text(errors="replace")
+    acknowledged = {(entry.mn, entry.data_time) for entry in acknowledgements.entries}
+    assert len(acknowledged) >= 200
+    assert not acknowledged - _stored(engine)
+
+
+def _stored(engine: Engine) -> set[tuple[str, str]]:
+    """(MN, DataTime) of every stored a34004 hourly average."""
     with session_factory(engine)() as session:
-        stored = {
+        return {
             (mn, datetime.fromtimestamp(time_, BEIJING_TIME).strftime("%Y%m%d%H%M%S"))
             for mn, time_ in session.execute(
                 select(Device.mn, Measurement.time)
@@ -130,9 +182,3 @@ def test_kill_9_loses_no_acknowledged_packet(engine: Engine, tmp_path: Path) -> 
                 .where(Series.parameter_code == "a34004", Series.statistic == "avg")
             )
         }
-    assert len(acknowledged) >= 400
-    assert sent >= len(acknowledged)
-    missing = acknowledged - stored
-    assert not missing, (
-        f"{len(missing)} acknowledged uploads are not in the database, e.g. {sorted(missing)[:3]}"
-    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -88,9 +89,15 @@ def serve_command(
                 directory=server.directory,
             )
             tasks.append(asyncio.create_task(intake.run()))
-        console.print(f"HJ 212 server on {host}:{server.port} (Ctrl-C stops)")
+        console.print(f"HJ 212 server on {host}:{server.port} (Ctrl-C or SIGTERM stops)")
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # Handled by the loop, so a service manager's SIGTERM also stops cleanly, and so does a
+        # SIGINT in a process started in the background (where the shell set it to ignored).
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stopping.set)
         try:
-            await asyncio.Event().wait()
+            await stopping.wait()
         finally:
             for task in tasks:
                 task.cancel()
@@ -98,8 +105,10 @@ def serve_command(
 
     try:
         asyncio.run(run())
-    except KeyboardInterrupt:
-        console.print("stopped; every acknowledged frame is committed")
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        console.print("interrupted while stopping")
+        raise
+    console.print("stopped; every acknowledged frame is committed")
 
 
 def links_command(database_url: DatabaseUrl = None) -> None:

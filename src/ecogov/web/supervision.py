@@ -3,7 +3,8 @@
 The assessment rules themselves (score, 挂牌督办 flag, weekly grouping) are the case engine's
 (:mod:`ecogov.cases.metrics`); this module reads the page's form fields into
 :class:`ecogov.cases.metrics.RankingOptions` — refusing bad input with a message naming the
-field — and lays the weekly analysis out as tables.
+field — and lays the weekly analysis out as tables (their figure columns are also those of the
+排名 page's response ranking).
 """
 
 from __future__ import annotations
@@ -112,10 +113,10 @@ WEEKLY_PARTS: Final[dict[str, tuple[str, str, str, str]]] = {
 }
 
 
-def _columns(part: str) -> tuple[Column, ...]:
-    _zh, _en, first_zh, first_en = WEEKLY_PARTS[part]
+def figure_columns(*leading: Column) -> tuple[Column, ...]:
+    """``leading`` columns, then the figures of :func:`figures_row` (cases … false-alarm ratio)."""
     return (
-        Column("name", first_zh, first_en),
+        *leading,
         Column("cases", "案件数", "Cases", numeric=True),
         Column("alerts", "其中预警", "From alerts", numeric=True),
         Column("response_ratio", "按时响应率 (%)", "Responded on time (%)", numeric=True),
@@ -128,7 +129,13 @@ def _columns(part: str) -> tuple[Column, ...]:
     )
 
 
-def _row(figures: metrics.Figures, name: str) -> dict[str, Any]:
+def _columns(part: str) -> tuple[Column, ...]:
+    _zh, _en, first_zh, first_en = WEEKLY_PARTS[part]
+    return figure_columns(Column("name", first_zh, first_en))
+
+
+def figures_row(figures: metrics.Figures, name: str) -> dict[str, Any]:
+    """The cells of :func:`figure_columns` for one group of cases (ratios in %, times in hours)."""
     return {
         "key": figures.key,
         "name": name,
@@ -150,14 +157,14 @@ def weekly_tables(
     """The week's figures as three tables (``day``, ``industry``, ``county``) and their totals row."""
     no_enterprise = "无关联企业" if language == "zh" else "no enterprise"
     groups = {
-        "day": [_row(f, f.name) for f in analysis.by_day],
-        "industry": [_row(f, f.key or no_enterprise) for f in analysis.by_industry],
-        "county": [_row(f, county_names.get(f.key, f.name)) for f in analysis.by_county],
+        "day": [figures_row(f, f.name) for f in analysis.by_day],
+        "industry": [figures_row(f, f.key or no_enterprise) for f in analysis.by_industry],
+        "county": [figures_row(f, county_names.get(f.key, f.name)) for f in analysis.by_county],
     }
     week = analysis.week_start.isoformat()
     tables = {}
     for part, rows in groups.items():
-        totals = _row(analysis.totals, "合计" if language == "zh" else "Total")
+        totals = figures_row(analysis.totals, "合计" if language == "zh" else "Total")
         table = Table(f"weekly-{part}-{week}", _columns(part), [*rows, totals], len(rows))
         tables[part] = table
     return tables

@@ -380,6 +380,26 @@ def test_time_sync_on_connect(engine: Engine) -> None:
     _run(scenario())
 
 
+def test_time_sync_on_connect_never_reuses_the_qn_of_the_packet_that_brought_the_mn(engine: Engine) -> None:
+    """The server's clock stands still at the instant the logger stamped its upload's QN with:
+    the 1012 must take another QN (the next millisecond), or the upload would read as the
+    1012's data and the logger's 9011 would then be refused by the command state machine."""
+    city = register_city(engine)
+    frozen = datetime(2026, 11, 20, 10, 0, 0, 5000, tzinfo=BEIJING_TIME)
+    upload_qn = "20261120100000005"  # what make_request_id gives for ``frozen``
+
+    async def scenario() -> None:
+        async with running_server(engine, clock=frozen.timestamp, time_sync_on_connect=True) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(hourly_upload(city.station, request_id=upload_qn))
+            received = {packet.command_code: packet for packet in await logger.receive(2)}
+            assert received[CommandCode.DATA_ANSWER].request_id == upload_qn
+            assert received[CommandCode.SET_DEVICE_TIME].request_id == "20261120100000006"
+            await logger.close()
+
+    _run(scenario())
+
+
 def test_device_unit_is_converted_to_the_canonical_unit(engine: Engine) -> None:
     # CO (a21005) sent in µg/m³ by a logger registered so; ecogov stores mg/m³: 1200 µg/m³ = 1.2 mg/m³.
     city = register_city(engine, station={"factor_units": {"a21005": "µg/m³"}})

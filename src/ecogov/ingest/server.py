@@ -481,7 +481,7 @@ class Hj212Server:
             self._quarantine(link, verdict.record)
             return
         assert verdict.packet is not None
-        self._attach(link, verdict.packet.device_id, verdict.record.received_at_ms)
+        self._attach(link, verdict.packet, verdict.record.received_at_ms)
         self._track_command(verdict.packet)
         self.statistics.stored += 1
         item = WorkItem(
@@ -491,8 +491,9 @@ class Hj212Server:
         link.unanswered.append(future)
         future.add_done_callback(functools.partial(self._on_committed, link, verdict.answers))
 
-    def _attach(self, link: _Link, mn: str, now_ms: int) -> None:
-        """Bind ``mn`` to ``link``, closing the MN's older link (reference R8)."""
+    def _attach(self, link: _Link, packet: Packet, now_ms: int) -> None:
+        """Bind the MN of ``packet`` to ``link``, closing the MN's older link (reference R8)."""
+        mn = packet.device_id
         if mn in link.device_ids and self._by_device.get(mn) is link:
             return
         previous = self._by_device.get(mn)
@@ -505,7 +506,11 @@ class Hj212Server:
         self._by_device[mn] = link
         self._writer.submit_nowait(WorkItem(links=[link.record(mn, LinkState.ONLINE, now_ms)]))
         if self.options.time_sync_on_connect:
-            self._send_command(link, mn, None, CommandCode.SET_DEVICE_TIME, {})
+            # Not the QN of the packet that brought the MN: devices stamp QNs with their clock
+            # too, and an upload carrying the request's QN would read as the request's data.
+            self._send_command(
+                link, mn, None, CommandCode.SET_DEVICE_TIME, {}, taken_request_id=packet.request_id
+            )
 
     # -- outbound commands --------------------------------------------------------------------
 
@@ -534,12 +539,19 @@ class Hj212Server:
             )
 
     def _send_command(
-        self, link: _Link, mn: str, command_id: int | None, command_code: int, parameters: dict[str, object]
+        self,
+        link: _Link,
+        mn: str,
+        command_id: int | None,
+        command_code: int,
+        parameters: dict[str, object],
+        *,
+        taken_request_id: str | None = None,
     ) -> None:
         profile = self.directory.cached(mn)
         now = self._clock()
         request_id = make_request_id(datetime.fromtimestamp(now, BEIJING_TIME))
-        while (mn, request_id) in self._commands:
+        while (mn, request_id) in self._commands or request_id == taken_request_id:
             now += 0.001
             request_id = make_request_id(datetime.fromtimestamp(now, BEIJING_TIME))
         if profile is None:

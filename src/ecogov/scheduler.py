@@ -50,6 +50,7 @@ from ecogov.aggregation import periods
 from ecogov.aggregation.models import JobLease, JobWatermark
 from ecogov.aggregation.service import aggregate_new_data, record_watermark
 from ecogov.config import Settings, get_settings
+from ecogov.db.engine import for_writing
 from ecogov.rules.choices import Severity
 from ecogov.rules.engine import run_rules
 from ecogov.rules.service import seed_default_rules
@@ -74,14 +75,14 @@ def _aggregation(engine: Engine, now: int, settings: Settings) -> str:
 
 def _rules(engine: Engine, now: int, settings: Settings) -> str:
     end = (now - settings.rules_data_lag_seconds) // periods.HOUR * periods.HOUR
-    with Session(engine) as session, session.begin():
+    with Session(for_writing(engine)) as session, session.begin():
         seed_default_rules(session, principal=SYSTEM)
         mark = session.get(JobWatermark, "rules")
         start = mark.position if mark is not None else end - FIRST_RULES_LOOKBACK_S
     if end <= start:
         return "nothing new"
     report = run_rules(engine, start, end, now=now, case_min_severity=case_severity(settings))
-    with Session(engine) as session, session.begin():
+    with Session(for_writing(engine)) as session, session.begin():
         record_watermark(session, "rules", end)
     raised = sum(r.raised for r in report.rules.values())
     return f"{len(report.rules)} rules over {(end - start) // 3600} h, {raised} new alerts"
@@ -90,7 +91,7 @@ def _rules(engine: Engine, now: int, settings: Settings) -> str:
 def _deadlines(engine: Engine, now: int, settings: Settings) -> str:
     from ecogov.cases.service import check_deadlines
 
-    with Session(engine) as session, session.begin():
+    with Session(for_writing(engine)) as session, session.begin():
         records = check_deadlines(session, now=now)
         record_watermark(session, "deadlines", now)
     return f"{len(records)} overdue"
@@ -217,7 +218,7 @@ def run_round(
         except Exception as error:  # one failing job must not stop the others
             log.exception("scheduler job %s failed", job)
             results[job] = f"failed: {error}"
-            with Session(engine) as session, session.begin():
+            with Session(for_writing(engine)) as session, session.begin():
                 mark = session.get(JobWatermark, job)
                 record_watermark(session, job, mark.position if mark else 0, error=str(error)[:2000])
     return results

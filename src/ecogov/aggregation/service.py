@@ -40,6 +40,7 @@ from ecogov.aggregation.store import (
     write_aggregates,
 )
 from ecogov.choices import AreaLevel, OutletKind, SourceType
+from ecogov.db.engine import for_writing
 from ecogov.monitoring.models import Interval, Series
 from ecogov.registry import catalogue
 from ecogov.registry.models import AdministrativeArea, AirStation, Outlet, OutletLimit, WaterSection
@@ -215,7 +216,7 @@ def aggregate_new_data(
         registry = _registry(session)
     dirty = _dirty_days(engine, registry, since, cut)
     report = _run(engine, registry, dirty, options or AggregationOptions(), progress, cut)
-    with Session(engine) as session, session.begin():
+    with Session(for_writing(engine)) as session, session.begin():
         record_watermark(session, JOB_NAME, cut)
     report.watermark = cut
     return report
@@ -292,7 +293,7 @@ class _Writer:
     def flush(self) -> None:
         if not self.pending:
             return
-        with Session(self.engine) as session, session.begin():
+        with Session(for_writing(self.engine)) as session, session.begin():
             ids = ensure_aggregate_series(
                 session, (p[0] for p in self.pending), {p[0]: p[1] for p in self.pending}
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -29,8 +29,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SQLITE_BEGIN_OPTION: Final = "ecogov_sqlite_begin"
+"""Execution option naming how SQLite transactions begin (see :func:`for_writing`)."""
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(SQLITE_BEGIN_OPTION) == "immediate"
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def for_writing(engine: Engine) -> Engine:
+    """``engine`` for short transactions that read, then write (no effect on PostgreSQL).
+
+    On SQLite such a transaction begins ``IMMEDIATE``: it takes the write lock first, waiting
+    for it under ``busy_timeout``. Begun as a reader, it would fail at its first write with
+    "database is locked" whenever another connection committed in between
+    (``SQLITE_BUSY_SNAPSHOT``, https://sqlite.org/rescode.html#busy_snapshot) — which the ingest
+    writer, committing every few tens of milliseconds, makes nearly certain.
+    """
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "immediate"})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

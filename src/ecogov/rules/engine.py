@@ -22,6 +22,7 @@ from ecogov.accounts.principal import SYSTEM, Principal
 from ecogov.aggregation import compute, periods
 from ecogov.alerts.service import record_findings
 from ecogov.choices import SourceType
+from ecogov.db.engine import for_writing
 from ecogov.rules import evaluators
 from ecogov.rules.choices import Severity
 from ecogov.rules.data import Batch, load_registry
@@ -140,7 +141,7 @@ def run_rules(
             findings[rule.code] += evaluators.EVALUATORS[declaration.rule_type](declaration, batch)
         say("rules", number, len(plan))
     for rule, _ in rules:
-        with Session(engine) as session, session.begin():
+        with Session(for_writing(engine)) as session, session.begin():
             stored = session.get(DetectionRule, rule.id)
             assert stored is not None
             recorded = record_findings(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ecogov.accounts import service as accounts
 from ecogov.accounts.principal import SYSTEM, Role
+from ecogov.aggregation.models import RECEIVED_AT_INDEX
 from ecogov.choices import SourceType
 from ecogov.db.engine import session_factory
 from ecogov.db.migrate import upgrade
@@ -177,11 +178,15 @@ def build_demo(
             )
             report("registry", number, len(kinds))
         records["accounts"] = _demo_accounts(session)
+    # A bulk load into an empty table: the received_at index is built once at the end rather
+    # than kept up to date row by row (about a third of the build's time on SQLite).
+    RECEIVED_AT_INDEX.drop(engine)
     writer = _Writer(engine, factory, report)
     _ambient(writer, plan, options, rng, manifest)
     _water(writer, plan, options, rng, manifest)
     _outlets(writer, plan, options, rng, manifest, factory)
     writer.finish()
+    RECEIVED_AT_INDEX.create(engine)
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     return DemoSummary(

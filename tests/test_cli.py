@@ -47,3 +47,16 @@ def test_db_upgrade_and_current(tmp_path: Path) -> None:
     assert runner.invoke(app, ["db", "current", "--database-url", url]).output.strip() != "empty"
     assert runner.invoke(app, ["db", "downgrade", "base", "--database-url", url]).exit_code == 0
     assert runner.invoke(app, ["db", "current", "--database-url", url]).output.strip() == "empty"
+
+
+def test_each_demo_database_has_its_own_incident_manifest(tmp_path: Path) -> None:
+    # Beside a SQLite file, named after it; for PostgreSQL, in var/ under the database's name.
+    from ecogov.demo.build import manifest_path
+
+    var_dir = tmp_path / "var"
+    assert manifest_path(f"sqlite:///{var_dir / 'demo.sqlite'}", var_dir) == var_dir / "demo-incidents.json"
+    assert manifest_path(f"sqlite:///{tmp_path / 'web.sqlite'}", var_dir) == tmp_path / "web-incidents.json"
+    assert (
+        manifest_path("postgresql+psycopg://postgres@127.0.0.1:5432/ecogov_demo", var_dir)
+        == var_dir / "ecogov_demo-incidents.json"
+    )

@@ -150,15 +150,16 @@ def demo(
     """Build the Wenzhou demo city once (reused on later runs) and serve it.
 
     The counties and their boundaries are real (GB/T 2260); every station, enterprise and value
-    is synthetic and named 演示. Planted incidents are listed in var/demo-incidents.json.
+    is synthetic and named 演示. Planted incidents are listed beside the database
+    (var/demo-incidents.json for the default var/demo.sqlite).
     """
-    from ecogov.demo.build import DemoOptions, build_demo, existing_demo
+    from ecogov.demo.build import DemoOptions, build_demo, existing_demo, manifest_path
 
     _configure_logging()
     settings = get_settings()
     var_dir = settings.var_dir
     url = database_url or f"sqlite:///{var_dir / 'demo.sqlite'}"
-    manifest = var_dir / "demo-incidents.json"
+    manifest = manifest_path(url, var_dir)
     if rebuild and url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Final
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Engine, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from ecogov.accounts import service as accounts
@@ -192,6 +193,20 @@ def build_demo(
     return DemoSummary(
         records, writer.written, len(manifest.incidents), clock.perf_counter() - started, manifest_path
     )
+
+
+def manifest_path(database_url: str, var_dir: Path) -> Path:
+    """Where the planted incidents of the demo city at ``database_url`` are listed.
+
+    Beside a SQLite file (``var/demo.sqlite`` → ``var/demo-incidents.json``); for another
+    backend, in ``var_dir`` under the database's name — so two demo builds never overwrite each
+    other's list.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        return database.with_name(f"{database.stem}-incidents.json")
+    return var_dir / f"{url.database or 'demo'}-incidents.json"
 
 
 DEMO_PASSWORD = "Ecogov-Demo-2026"

@@ -162,15 +162,20 @@ def run(
 
 @app.command("score")
 def score_rules(
-    manifest: Annotated[Path, typer.Option(help="the demo's incident manifest")] = Path(
-        "var/demo-incidents.json"
-    ),
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="the incident manifest (default: the one ecogov demo wrote beside the database)"),
+    ] = None,
     markdown: Annotated[bool, typer.Option(help="print a Markdown table (as in docs/rules.md)")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Precision and recall of every rule against the demo city's planted incidents (and episodes)."""
-    engine = make_engine(database_url or f"sqlite:///{get_settings().var_dir / 'demo.sqlite'}")
-    planted = json.loads(manifest.read_text(encoding="utf-8"))
+    from ecogov.demo.build import manifest_path
+
+    var_dir = get_settings().var_dir
+    url = database_url or f"sqlite:///{var_dir / 'demo.sqlite'}"
+    engine = make_engine(url)
+    planted = json.loads((manifest or manifest_path(url, var_dir)).read_text(encoding="utf-8"))
     with Session(engine) as session:
         scores = score(session, planted)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from accounts.helpers import make_user, sign_in
 from ecogov.accounts.principal import Role
-from ecogov.api.app import create_app
+from ecogov.api.app import GZIP_MINIMUM_BYTES, create_app
 from ecogov.config import AnnualTargets
 from ecogov.db.engine import session_factory
 from ecogov.registry.models import Enterprise, Outlet
@@ -225,6 +225,24 @@ def test_static_files_are_linked_by_content_hash_cached_long_and_sent_compressed
     standards = re.search(r'href="(/standards\.css\?v=[0-9a-f]{12})"', page)
     assert standards is not None
     assert client.get(standards.group(1)).headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_pages_and_api_json_are_gzipped_for_clients_that_accept_it(client: TestClient) -> None:
+    # The overview page and a JSON list: compressed when asked (the client undoes it, so the
+    # content is the same as the uncompressed answer), not compressed otherwise; answers
+    # under GZIP_MINIMUM_BYTES go as they are.
+    for path in ("/", "/api/v1/choices"):
+        plain = client.get(path, headers={"Accept-Encoding": "identity"})
+        packed = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert len(plain.content) > GZIP_MINIMUM_BYTES
+        assert "content-encoding" not in plain.headers
+        assert packed.headers["content-encoding"] == "gzip"
+        assert int(packed.headers["content-length"]) < len(plain.content)
+        assert packed.content == plain.content
+        assert "content-security-policy" in packed.headers  # headers set before compression stay
+    small = client.get("/api/v1/health", headers={"Accept-Encoding": "gzip"})
+    assert len(small.content) < GZIP_MINIMUM_BYTES
+    assert "content-encoding" not in small.headers
 
 
 def test_the_echarts_build_registers_every_chart_and_component_the_scripts_use() -> None:

@@ -7,6 +7,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.middleware.gzip import GZipMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from ecogov import __version__
@@ -21,6 +22,8 @@ from ecogov.config import Settings, get_settings
 from ecogov.db.engine import session_factory
 
 API_PREFIX = "/api/v1"
+GZIP_MINIMUM_BYTES = 1024
+"""Responses shorter than this are sent as they are (compressing them saves nothing)."""
 
 
 def _meta_router() -> APIRouter:
@@ -90,4 +93,7 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_pages.build_router())
 
     app.include_router(build_web_router())
+    # Pages, API JSON and exports gzipped for clients that accept it (static files come
+    # precompressed from ecogov.web.assets and are passed through as they are).
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     return app

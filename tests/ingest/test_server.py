@@ -8,6 +8,7 @@ unit, at DataTime converted from Beijing time to UTC epoch seconds.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -343,6 +344,34 @@ def test_pipelined_uploads_are_answered_in_arrival_order(engine: Engine, unanswe
     with session_factory(engine)() as session:
         stored = stored_values(session, "a34004")
     assert sorted({time for _, _, time, _, _ in stored}) == [int(moment.timestamp()) for moment in hours]
+
+
+def test_link_state_of_an_online_logger_follows_its_frames(engine: Engine) -> None:
+    """With link_state_seconds = 0.2, the device_link row of a logger that stays online shows
+    its three frames and the arrival time of the third, not the moment it connected."""
+    city = register_city(engine)
+
+    async def scenario() -> None:
+        async with running_server(engine, link_state_seconds=0.2) as server:
+            logger = await RawLogger.open(server.port)
+            for step in range(2):
+                await logger.send(hourly_upload(city.station, request_id=f"2026112010000{step:04d}"))
+                await logger.receive()
+            await asyncio.sleep(0.3)
+            before_third = time.time()
+            await logger.send(hourly_upload(city.station, request_id="20261120100000002"))
+            await logger.receive()
+            after_third = time.time()
+            await asyncio.sleep(0.6)
+            with session_factory(engine)() as session:
+                link = session.scalars(select(DeviceLink)).one()
+            assert (link.state, link.frames) == (LinkState.ONLINE, 3)
+            assert link.connected_at_ms / 1000 < before_third
+            # received_at is taken in ms after the frame arrives: within the third exchange
+            assert before_third - 0.001 <= link.last_frame_at_ms / 1000 <= after_third
+            await logger.close()
+
+    _run(scenario())
 
 
 def test_link_that_keeps_sending_is_not_idle(engine: Engine) -> None:

@@ -110,6 +110,9 @@ class ServerOptions:
     unanswered_per_link : int
         Frames of one link that may wait for their commit at once; reading that link pauses
         beyond it (bounds the memory a fast sender can take while the database is slow).
+    link_state_seconds : float
+        How often the frame count and last frame time of busy links are written to
+        ``device_link`` (on connect and close they are written at once).
     """
 
     host: str = "0.0.0.0"
@@ -127,6 +130,7 @@ class ServerOptions:
     directory_refresh_seconds: float = 30.0
     command_poll_seconds: float = 1.0
     unanswered_per_link: int = 64
+    link_state_seconds: float = 30.0
 
 
 @dataclass(slots=True)
@@ -180,6 +184,8 @@ class _Link:
     """Monotonic time of the latest read (the idle sweep closes links quiet for too long)."""
     unanswered: deque[asyncio.Future[None]] = field(default_factory=deque)
     """Commits this link's frames wait for, oldest first."""
+    frames_recorded: int = 0
+    """``frames`` as last written to ``device_link``."""
 
     def send(self, frames: tuple[bytes, ...] | list[bytes]) -> None:
         for frame in frames:
@@ -194,7 +200,7 @@ class _Link:
             peer=self.peer,
             transport=Transport.TCP,
             connected_at_ms=self.connected_at_ms,
-            last_frame_at_ms=self.last_frame_at_ms if offline else now_ms,
+            last_frame_at_ms=self.last_frame_at_ms or now_ms,
             frames=self.frames,
             disconnected_at_ms=now_ms if offline else None,
             close_reason=self.close_reason if offline else None,
@@ -270,6 +276,7 @@ class Hj212Server:
             asyncio.create_task(self.directory.keep_fresh(), name="ecogov-ingest-directory"),
             asyncio.create_task(self._poll_commands(), name="ecogov-ingest-commands"),
             asyncio.create_task(self._close_idle_links(), name="ecogov-ingest-idle"),
+            asyncio.create_task(self._record_link_state(), name="ecogov-ingest-link-state"),
         ]
         log.info(
             "HJ 212 server listening on %s:%d (%d devices)", self.options.host, self.port, len(self.directory)
@@ -417,6 +424,25 @@ class Hj212Server:
                 if now - link.last_read_at >= timeout and not link.writer.is_closing():
                     link.close_reason = "idle timeout"
                     link.writer.close()
+
+    async def _record_link_state(self) -> None:
+        """Write the frame count and last frame time of links that received frames since the
+        last time, every ``link_state_seconds`` (one write per busy link, not per frame)."""
+        while True:
+            await asyncio.sleep(self.options.link_state_seconds)
+            now_ms = self._now_ms()
+            records = []
+            for link in self._links:
+                if link.frames == link.frames_recorded:
+                    continue
+                link.frames_recorded = link.frames
+                records += [
+                    link.record(mn, LinkState.ONLINE, now_ms)
+                    for mn in link.device_ids
+                    if self._by_device.get(mn) is link
+                ]
+            if records:
+                self._writer.submit_nowait(WorkItem(links=records))
 
     def _close_link(self, link: _Link) -> None:
         now_ms = self._now_ms()

@@ -14,7 +14,6 @@ survives a power cut as well as a killed process.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import math
 import queue
@@ -30,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ecogov.choices import SourceType
+from ecogov.db.bulk import insert_rows
 from ecogov.ingest.decode import StoredValue
 from ecogov.ingest.models import (
     DeviceCommand,
@@ -406,18 +406,10 @@ _FRAME_COLUMNS: Final = (
 _FRAME_COLUMN_COUNT: Final = _FRAME_COLUMNS.count(",") + 1
 
 
-_SQLITE_CHUNK_ROWS: Final = (256, 64, 16, 4, 1)
-"""Rows per multi-row ``INSERT`` on SQLite: a batch is cut into as few statements as these
-sizes allow (256 rows × 13 columns stays under SQLite's 32,766 parameters), and each size's
-statement text is prepared once and cached by the driver."""
-
-
 def _insert_frames(connection: Connection, frames: list[FrameRecord]) -> None:
     """Archive frames in a few statements: ``COPY`` on PostgreSQL, multi-row ``INSERT`` on SQLite.
 
-    Not ``executemany``: the sqlite3 module releases and re-takes the GIL at every row, and
-    under a busy event loop each re-take waits for the loop to yield — a thread switch per
-    archived frame. A multi-row statement takes the GIL once per chunk.
+    Not ``executemany`` (:mod:`ecogov.db.bulk` says why).
     """
     rows = [
         (
@@ -446,18 +438,6 @@ def _insert_frames(connection: Connection, frames: list[FrameRecord]) -> None:
         return
     cursor = driver.cursor()  # type: ignore[union-attr]
     try:
-        start = 0
-        for size in _SQLITE_CHUNK_ROWS:
-            statement = _sqlite_frame_insert(size)
-            while len(rows) - start >= size:
-                cursor.execute(statement, [value for row in rows[start : start + size] for value in row])
-                start += size
+        insert_rows(cursor, f"INSERT INTO ingest_frame ({_FRAME_COLUMNS})", rows, _FRAME_COLUMN_COUNT)
     finally:
         cursor.close()
-
-
-@functools.cache
-def _sqlite_frame_insert(rows: int) -> str:
-    """``INSERT INTO ingest_frame … VALUES (…), (…)`` for ``rows`` rows."""
-    values = ", ".join(["(" + ", ".join(["?"] * _FRAME_COLUMN_COUNT) + ")"] * rows)
-    return f"INSERT INTO ingest_frame ({_FRAME_COLUMNS}) VALUES {values}"

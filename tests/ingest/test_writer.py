@@ -28,13 +28,14 @@ def _link(mn: str) -> WorkItem:
 
 
 def test_commits_are_spaced_by_the_interval_and_gather_what_arrives(engine: Engine) -> None:
-    """Interval 0.4 s: a first item after a quiet spell is committed at once (well under the
+    """Interval 1 s: a first item after a quiet spell is committed at once (well under the
     interval); two items submitted 50 ms and 100 ms later wait for the interval to end and go
-    in one commit, no earlier than 0.4 s after the first commit began."""
+    in one commit, no earlier than 1 s after the first commit began. (The margins are wide so
+    that a loaded machine cannot split the second commit.)"""
 
     async def scenario() -> tuple[float, float, list[int]]:
         loop = asyncio.get_running_loop()
-        writer = GroupCommitWriter(engine, commit_interval_seconds=0.4)
+        writer = GroupCommitWriter(engine, commit_interval_seconds=1.0)
         writer.start(loop)
         try:
             started = loop.time()
@@ -51,8 +52,8 @@ def test_commits_are_spaced_by_the_interval_and_gather_what_arrives(engine: Engi
         return first_done, others_done, list(writer.statistics.batch_sizes)
 
     first_done, others_done, batch_sizes = asyncio.run(scenario())
-    assert first_done < 0.3
-    assert others_done >= 0.4
+    assert first_done < 0.7
+    assert others_done >= 1.0
     assert batch_sizes == [1, 2]
     with session_factory(engine)() as session:
         assert set(session.scalars(select(DeviceLink.mn))) == {"MN-A", "MN-B", "MN-C"}

@@ -8,6 +8,7 @@ unit, at DataTime converted from Beijing time to UTC epoch seconds.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import datetime, timedelta
 
@@ -409,10 +410,13 @@ def test_time_sync_on_connect(engine: Engine) -> None:
     _run(scenario())
 
 
-def test_time_sync_on_connect_never_reuses_the_qn_of_the_packet_that_brought_the_mn(engine: Engine) -> None:
-    """The server's clock stands still at the instant the logger stamped its upload's QN with:
-    the 1012 must take another QN (the next millisecond), or the upload would read as the
-    1012's data and the logger's 9011 would then be refused by the command state machine."""
+def test_an_upload_sharing_a_requests_qn_is_not_taken_for_its_data(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's clock stands still at the instant the logger stamped its upload's QN with,
+    so the on-connect 1012 gets that same QN. The upload (CN 2061) is not the 1012's data — data
+    answering a request carries the request's CN — so the logger's 9011 then 9012 take the 1012
+    through SENT → EXECUTING → SUCCEEDED, with no refused move logged."""
     city = register_city(engine)
     frozen = datetime(2026, 11, 20, 10, 0, 0, 5000, tzinfo=BEIJING_TIME)
     upload_qn = "20261120100000005"  # what make_request_id gives for ``frozen``
@@ -422,11 +426,20 @@ def test_time_sync_on_connect_never_reuses_the_qn_of_the_packet_that_brought_the
             logger = await RawLogger.open(server.port)
             await logger.send(hourly_upload(city.station, request_id=upload_qn))
             received = {packet.command_code: packet for packet in await logger.receive(2)}
-            assert received[CommandCode.DATA_ANSWER].request_id == upload_qn
-            assert received[CommandCode.SET_DEVICE_TIME].request_id == "20261120100000006"
+            set_time = received[CommandCode.SET_DEVICE_TIME]
+            assert set_time.request_id == upload_qn
+            await logger.send(build_request_answer(set_time) + build_execution_result(set_time))
+            for _ in range(100):
+                if not server._commands:
+                    break
+                await asyncio.sleep(0.02)
+            assert not server._commands  # the 1012 finished
             await logger.close()
 
-    _run(scenario())
+    with caplog.at_level(logging.DEBUG, logger="ecogov.ingest.server"):
+        _run(scenario())
+    assert not [record for record in caplog.records if "is not allowed" in record.getMessage()]
+    assert any("(QN 20261120100000005): succeeded" in record.getMessage() for record in caplog.records)
 
 
 def test_device_unit_is_converted_to_the_canonical_unit(engine: Engine) -> None:

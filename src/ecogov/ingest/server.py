@@ -507,7 +507,7 @@ class Hj212Server:
             self._quarantine(link, verdict.record)
             return
         assert verdict.packet is not None
-        self._attach(link, verdict.packet, verdict.record.received_at_ms)
+        self._attach(link, verdict.packet.device_id, verdict.record.received_at_ms)
         self._track_command(verdict.packet)
         self.statistics.stored += 1
         item = WorkItem(
@@ -517,9 +517,8 @@ class Hj212Server:
         link.unanswered.append(future)
         future.add_done_callback(functools.partial(self._on_committed, link, verdict.answers))
 
-    def _attach(self, link: _Link, packet: Packet, now_ms: int) -> None:
-        """Bind the MN of ``packet`` to ``link``, closing the MN's older link (reference R8)."""
-        mn = packet.device_id
+    def _attach(self, link: _Link, mn: str, now_ms: int) -> None:
+        """Bind ``mn`` to ``link``, closing the MN's older link (reference R8)."""
         if mn in link.device_ids and self._by_device.get(mn) is link:
             return
         previous = self._by_device.get(mn)
@@ -532,11 +531,7 @@ class Hj212Server:
         self._by_device[mn] = link
         self._writer.submit_nowait(WorkItem(links=[link.record(mn, LinkState.ONLINE, now_ms)]))
         if self.options.time_sync_on_connect:
-            # Not the QN of the packet that brought the MN: devices stamp QNs with their clock
-            # too, and an upload carrying the request's QN would read as the request's data.
-            self._send_command(
-                link, mn, None, CommandCode.SET_DEVICE_TIME, {}, taken_request_id=packet.request_id
-            )
+            self._send_command(link, mn, None, CommandCode.SET_DEVICE_TIME, {})
 
     # -- outbound commands --------------------------------------------------------------------
 
@@ -571,13 +566,11 @@ class Hj212Server:
         command_id: int | None,
         command_code: int,
         parameters: dict[str, object],
-        *,
-        taken_request_id: str | None = None,
     ) -> None:
         profile = self.directory.cached(mn)
         now = self._clock()
         request_id = make_request_id(datetime.fromtimestamp(now, BEIJING_TIME))
-        while (mn, request_id) in self._commands or request_id == taken_request_id:
+        while (mn, request_id) in self._commands:
             now += 0.001
             request_id = make_request_id(datetime.fromtimestamp(now, BEIJING_TIME))
         if profile is None:
@@ -684,7 +677,9 @@ class Hj212Server:
                 self._finish(command, state, detail)
             elif code == CommandCode.NOTIFICATION_ANSWER and command.command_code in NOTIFICATION_COMMANDS:
                 self._finish(command, next_state(command.state, CommandEvent.NOTIFICATION_ANSWERED), None)
-            elif code not in (CommandCode.NOTIFICATION_ANSWER, CommandCode.DATA_ANSWER):
+            elif code == command.command_code:
+                # Data answering a request carries its QN and its CN (Appendix C: 2061 → 2061
+                # uploads, 1011 → 1011); another packet sharing the QN only by clock is not it.
                 command.state = next_state(command.state, CommandEvent.DATA)
                 command.data_frames += 1
                 command.results.update({k: v for k, v in fields.items() if k not in ("DataTime",)})

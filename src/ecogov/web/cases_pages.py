@@ -557,14 +557,8 @@ def supervision_table(
             422, f"case_type={case_type!r}: use one of {', '.join(config.case_types.codes())}"
         )
     try:
-        ranking = metrics.county_ranking(
-            session,
-            start=config.calendar.start_of_day(start),
-            end=config.calendar.start_of_day(end + timedelta(days=1)),
-            now=now,
-            principal=principal,
-            case_type=case_type,
-            options=options,
+        ranking = supervision.county_ranking_over_days(
+            session, config, start, end, now=now, principal=principal, case_type=case_type, options=options
         )
     except CaseError as error:
         raise HTTPException(422, f"{error.field}={error.value!r}: {error.message}") from error

@@ -106,10 +106,11 @@ def response_table(
     config = service.CaseEngineConfig.from_settings(state.settings_of(request))
     start, end, same_period = _response_period(request, now)
     options = metrics.RankingOptions()
-    ranking = metrics.county_ranking(
+    ranking = supervision.county_ranking_over_days(
         session,
-        start=config.calendar.start_of_day(start),
-        end=config.calendar.start_of_day(end + timedelta(days=1)),
+        config,
+        start,
+        end,
         now=now,
         principal=principal,
         case_type=RESPONSE_CASE_TYPE,

@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
 
+from sqlalchemy.orm import Session
+
+from ecogov.accounts.principal import Principal
 from ecogov.cases import metrics
 from ecogov.cases.errors import CaseError
+from ecogov.cases.service import CaseEngineConfig
 from ecogov.web.i18n import Language
 from ecogov.web.tables import Column, Table
 
@@ -168,3 +172,27 @@ def weekly_tables(
         table = Table(f"weekly-{part}-{week}", _columns(part), [*rows, totals], len(rows))
         tables[part] = table
     return tables
+
+
+def county_ranking_over_days(
+    session: Session,
+    config: CaseEngineConfig,
+    start: date,
+    end: date,
+    *,
+    now: int,
+    principal: Principal,
+    case_type: str,
+    options: metrics.RankingOptions,
+) -> list[metrics.CountyRank]:
+    """:func:`ecogov.cases.metrics.county_ranking` for cases opened from ``start`` to ``end``
+    (whole days, both included, in the bureau's calendar); ``now`` in UTC epoch s."""
+    return metrics.county_ranking(
+        session,
+        start=config.calendar.start_of_day(start),
+        end=config.calendar.start_of_day(end + timedelta(days=1)),
+        now=now,
+        principal=principal,
+        case_type=case_type,
+        options=options,
+    )

@@ -50,6 +50,7 @@ from ecogov.monitoring.models import Interval, Statistic
 from ecogov.monitoring.store import MeasurementRow, SeriesKey, ensure_series, write_measurements
 from ecogov.registry import catalogue, service
 from ecogov.registry.models import Enterprise, Outlet, ShutdownReport
+from ecogov.rules.schemas import FlagDurationParameters
 from ecogov.standards.emission import o2_corrected
 
 log = logging.getLogger(__name__)
@@ -756,10 +757,12 @@ def _plant_incidents(outlets: list[_OutletData], times: NDArray[np.int64], rng: 
     manifest.add("abrupt_jump", SourceType.OUTLET, data.national_code, code,
                  int(times[start]), int(times[start + length - 1]) + HOUR, factor=0.1,
                  note="a leaking sampling line dilutes the sample to a tenth")  # fmt: skip
+    # Held 2–15 h beyond what the flag_overdue rule allows by default (its parameters' table).
+    allowed = FlagDurationParameters().max_hours
     for flag, hours, pool, codes, note in (
-        ("D", int(rng.integers(16, 23)), water, ("w01018",), "COD analyser fault"),
-        ("C", int(rng.integers(6, 9)), water, ("w21003",), "NH3-N analyser calibration"),
-        ("M", int(rng.integers(30, 40)), air_o2, None, "CEMS maintenance, every channel"),
+        ("D", allowed["D"] + int(rng.integers(4, 11)), water, ("w01018",), "COD analyser fault"),
+        ("C", allowed["C"] + int(rng.integers(2, 5)), water, ("w21003",), "NH3-N analyser calibration"),
+        ("M", allowed["M"] + int(rng.integers(6, 16)), air_o2, None, "CEMS maintenance, every channel"),
     ):
         data = pick(pool)
         start = window(hours)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from collections.abc import Callable
 from datetime import datetime
 
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from ecogov.protocols.hj212 import (
     Discarded,
     FrameScanner,
     Hj212Error,
+    Problem,
     build_upload,
     parse,
 )
@@ -120,24 +122,33 @@ def test_upload_round_trip(
             assert packet.parameters.value(code, suffix) == float(value)
 
 
+_LONG_MN = "A" * 65
 _HEADER_SLOTS = (
     ["QN=20240315100000001;", "QN=2024031510000000;", "QN=٢٠٢٤0315100000001;", "qn=20240315100000001;"],
     ["ST=32;", "ST=3a;", "ST=32,"],
     ["CN=2011;", "CN=201;", "CN=2011 ;"],
     ["PW=123456;", "PW=;", "PW= 12;", ""],
-    ["MN=" + MN + ";", "MN=;", "MN=a=b;"],
-    ["Flag=5;", "Flag=256;", "Flag=;", "flag=5;", "Flag=5"],
+    ["MN=" + MN + ";", "MN=;", "MN=a=b;", "MN=" + _LONG_MN + ";"],
+    ["Flag=5;", "Flag=7;", "Flag=256;", "Flag=;", "flag=5;", "Flag=5"],
     ["", "PNUM=2;PNO=1;", "X=1;", ";"],
 )  # fmt: skip
 """Each header field as Appendix C writes it, then deviations the general reader tolerates or
-refuses."""
+refuses (a 65-character MN and Flag 256 are refused; Flag 7 sets bit D without PNUM/PNO)."""
 
 
 def test_canonical_header_shortcut_reads_what_the_general_reader_reads() -> None:
-    """Every combination of the slot variants above (8,640 headers): where the one-match reading
-    (parse._CANONICAL_HEADER) applies, it gives exactly the fields, no extras and no problems the
+    """Every combination of the slot variants above (27,648 headers): where the one-match reading
+    (parse._CANONICAL_HEADER) applies, it gives exactly the fields, problems and errors that the
     field-by-field reader gives; the all-canonical header takes the shortcut."""
-    from ecogov.protocols.hj212.parse import _CANONICAL_HEADER, _read_header
+    from ecogov.protocols.hj212.errors import HeaderError
+    from ecogov.protocols.hj212.parse import _CANONICAL_HEADER, _canonical_header, _header
+
+    def outcome(read: Callable[[list[Problem]], object]) -> tuple[object, list[Problem]]:
+        problems: list[Problem] = []
+        try:
+            return read(problems), problems
+        except HeaderError as error:
+            return ("HeaderError", str(error)), problems
 
     taken = 0
     for pieces in itertools.product(*_HEADER_SLOTS):
@@ -146,9 +157,28 @@ def test_canonical_header_shortcut_reads_what_the_general_reader_reads() -> None
         if canonical is None:
             continue
         taken += 1
-        problems: list[object] = []
-        fields, extras = _read_header(header, problems)  # type: ignore[arg-type]
-        assert (canonical.groupdict(), {}, []) == (fields, extras, problems), header
+        shortcut = outcome(lambda problems, match=canonical: _canonical_header(match, problems))
+        general = outcome(lambda problems, text=header: _header(text, problems))
+        assert shortcut == general, header
     assert _CANONICAL_HEADER.fullmatch("".join(variants[0] for variants in _HEADER_SLOTS))
-    # PW 123456 or empty × (Flag=5; | Flag=256; — refused later by the range check | "Flag=5" + ";")
-    assert taken == 2 * 3
+    # PW 123456 or empty × MN normal or too long × (Flag=5; | Flag=7; | Flag=256; | "Flag=5" + ";")
+    assert taken == 2 * 2 * 4
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a34004", "-Rtd", "=", ";", ",", "10.5", " ", "//", "/", "&", "N", ""]), max_size=30
+    )
+)
+@settings(max_examples=2000, deadline=None)
+def test_plain_cp_shortcut_splits_as_the_item_by_item_reader(pieces: list[str]) -> None:
+    """Any CP text built from the grammar's characters: where the one-call split
+    (parse._PLAIN_ITEMS) applies, it gives the items the item-by-item reader gives, and no
+    problems; where it does not, both readers are the same function."""
+    from ecogov.protocols.hj212.parse import _PLAIN_ITEMS, _read_items, _split_items
+
+    text = "".join(pieces)
+    if _PLAIN_ITEMS.fullmatch(text):
+        assert _split_items(text) == _read_items(text) == (_read_items(text)[0], [])
+    else:
+        assert _split_items(text) == _read_items(text)

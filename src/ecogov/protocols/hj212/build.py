@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -282,7 +282,7 @@ def build_notification_answer(packet: Packet) -> bytes:
 def answers_for(
     packet: Packet,
     *,
-    now: datetime,
+    now: datetime | Callable[[], datetime],
     request_id: str | None = None,
     acknowledge_when_flag_absent: bool = True,
 ) -> tuple[bytes, ...]:
@@ -292,8 +292,9 @@ def answers_for(
     ----------
     packet : Packet
         A packet that parsed (a CRC failure raises in :func:`parse`, and no answer is due).
-    now : datetime
-        The platform clock, for the 1012 that follows a 1013.
+    now : datetime or callable
+        The platform clock, for the 1012 that follows a 1013; or a function giving it, called
+        only then (the receiving server answers thousands of uploads a second that need none).
     request_id : str, optional
         QN of that 1012; by default :func:`make_request_id` of ``now``.
     acknowledge_when_flag_absent : bool, default True
@@ -314,6 +315,8 @@ def answers_for(
     if packet.command_code in ANSWER_COMMANDS:
         return ()
     if packet.command_code == CommandCode.TIME_CALIBRATION_REQUEST:
+        if callable(now):
+            now = now()
         address = DeviceAddress.from_packet(packet)
         set_time = build_set_device_time(
             address,

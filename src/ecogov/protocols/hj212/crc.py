@@ -218,6 +218,8 @@ def check_crc(segment: bytes, received: str, policy: CrcPolicy | str = CrcPolicy
 
 
 def _policy(policy: CrcPolicy | str) -> CrcPolicy:
+    if isinstance(policy, CrcPolicy):
+        return policy
     try:
         return CrcPolicy(policy)
     except ValueError:

@@ -34,7 +34,9 @@ _TAIL: Final = frozenset(b"\r\n")
 _NESTED_START: Final = re.compile(rb"##\d{4}")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs about three times as much, and one is built
+# for every frame on the ingest hot path (docs/benchmarks.md). Treat instances as read-only.
+@dataclass(slots=True)
 class Frame:
     """One candidate HJ 212 frame cut from a stream; not yet CRC-checked or parsed.
 

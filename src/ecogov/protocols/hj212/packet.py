@@ -95,7 +95,9 @@ def finite_number(text: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs about three times as much, and one is built
+# for every frame on the ingest hot path (docs/benchmarks.md). Treat instances as read-only.
+@dataclass(slots=True)
 class CommandParameters:
     """The ``CP=&&…&&`` field, parsed generically (HJ 212-2017 §6.3.3, Table 4).
 
@@ -148,7 +150,9 @@ class CommandParameters:
             return None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs about three times as much, and one is built
+# for every frame on the ingest hot path (docs/benchmarks.md). Treat instances as read-only.
+@dataclass(slots=True)
 class Packet:
     """One parsed HJ 212 packet (HJ 212-2017 §6.3, Tables 3 and 4).
 

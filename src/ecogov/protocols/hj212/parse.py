@@ -8,6 +8,7 @@ the Appendix C examples are known for; every tolerated deviation is recorded as 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -63,6 +64,10 @@ any other header goes through :func:`_read_header`, which gives the same fields 
 _LETTERLESS_CODE: Final = re.compile(r"\d{5}")
 _SURFACE_WATER_SYSTEM_CODE: Final = "21"
 _SEPARATORS: Final = re.compile(r"[;,]")
+_PLAIN_ITEMS: Final = re.compile(r"[^;,=\s/]*=[^;,=\s/]*(?:[;,][^;,=\s/]*=[^;,=\s/]*)*")
+"""CP text whose every item is ``key=value`` with one ``=``, no space and no ``//`` text: split
+by :data:`_PLAIN_ITEM` in one call, with the result the item-by-item reading gives."""
+_PLAIN_ITEM: Final = re.compile(r"([^;,=\s/]*)=([^;,=\s/]*)")
 
 
 def split_frame(frame: bytes) -> tuple[Frame, list[Problem]]:
@@ -172,10 +177,12 @@ def detect_dialect(flag: int | None, system_code: str, registered: Dialect | str
     return Dialect.UNRECOGNISED
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_data_time(text: str) -> datetime:
     """Read an HJ 212 time ``YYYYMMDDhhmmss`` (N14) in Beijing time.
 
-    Seventeen digits (with milliseconds, as some 2005 devices send) are accepted too.
+    Seventeen digits (with milliseconds, as some 2005 devices send) are accepted too. Results
+    are cached: the loggers of a city report the same few data times (each hour, each minute).
 
     Raises
     ------
@@ -207,9 +214,16 @@ def parse_data_time(text: str) -> datetime:
 
 def _split_items(text: str) -> tuple[list[tuple[str, str]], list[Problem]]:
     """Split ``key=value`` items on ``;`` and ``,``; ``//…//`` values may contain both."""
+    if _PLAIN_ITEMS.fullmatch(text):  # the standard's own form: nothing to strip or report
+        return _PLAIN_ITEM.findall(text), []
+    return _read_items(text)
+
+
+def _read_items(text: str) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """:func:`_split_items` item by item, for any text (spaces, ``//`` text, stray separators)."""
     items: list[tuple[str, str]] = []
     problems: list[Problem] = []
-    if "//" not in text:  # fast path: no free text, so every ';' and ',' separates items
+    if "//" not in text:  # no free text, so every ';' and ',' separates items
         for item in _SEPARATORS.split(text):
             key, equals, value = item.partition("=")
             if equals:
@@ -291,17 +305,22 @@ def parse_command_parameters(
     fields: dict[str, str] = {}
     factors: dict[str, dict[str, str]] = {}
     source_codes: dict[str, str] = {}
+    codes: dict[str, str] = {}  # factor as sent → canonical code (a factor has several items)
     for key, value in items:
         factor, dash, suffix = key.partition("-")
-        factor, suffix = factor.strip(), suffix.strip()
         if not dash:
             if key in fields:
                 problems.append(Problem(key, value, "duplicate key; the first value is kept"))
             else:
                 fields[key] = value
             continue
-        code = _canonical_factor(factor, system_code, dialect, source_codes, problems)
-        suffixes = factors.setdefault(code, {})
+        factor, suffix = factor.strip(), suffix.strip()
+        code = codes.get(factor)
+        if code is None:
+            code = codes[factor] = _canonical_factor(factor, system_code, dialect, source_codes, problems)
+        suffixes = factors.get(code)
+        if suffixes is None:
+            suffixes = factors[code] = {}
         if suffix in suffixes:
             problems.append(Problem(key, value, "duplicate key; the first value is kept"))
         else:
@@ -488,13 +507,62 @@ def parse(
     header_text, cp_text, cp_problems = _split_header(segment)
     problems.extend(cp_problems)
     canonical = _CANONICAL_HEADER.fullmatch(header_text)
-    fields: dict[str, str]
-    extras: dict[str, str] = {}
-    if canonical is not None:
-        fields = canonical.groupdict()
-    else:
-        fields, extras = _read_header(header_text, problems)
+    header = (
+        _canonical_header(canonical, problems) if canonical is not None else _header(header_text, problems)
+    )
+    request_id, system_code, command_code, password, device_id, flag, packet_total, packet_index, extras = (
+        header
+    )
+    detected = detect_dialect(flag, system_code, dialect)
+    if transform is not None:
+        cp_text = transform(cp_text)
+    parameters, parameter_problems = parse_command_parameters(cp_text, system_code, detected)
+    problems.extend(parameter_problems)
+    return Packet(
+        request_id=request_id,
+        system_code=system_code,
+        command_code=command_code,
+        password=password,
+        device_id=device_id,
+        flag=flag,
+        packet_total=packet_total,
+        packet_index=packet_index,
+        parameters=parameters,
+        dialect=detected,
+        crc_status=crc_status,
+        crc_text=parts.crc_text,
+        segment=segment,
+        raw=parts.raw,
+        header_extras=extras,
+        problems=tuple(problems),
+    )
 
+
+_Header = tuple[str | None, str, int, str | None, str, int | None, int | None, int | None, dict[str, str]]
+"""(QN, ST, CN, PW, MN, Flag, PNUM, PNO, fields HJ 212-2017 does not define)."""
+
+
+def _canonical_header(match: re.Match[str], problems: list[Problem]) -> _Header:
+    """The fields of a header in the standard's own form (:data:`_CANONICAL_HEADER`).
+
+    The pattern already guarantees what :func:`_header` checks one by one (QN of 17 digits, ST,
+    a 4-digit CN, non-empty MN, a numeric Flag, no PNUM/PNO); what is left is checked here, with
+    the same errors and problems (tests/protocols/hj212 compare both readers).
+    """
+    request_id, system_code, command_text, password, device_id, flag_text = match.groups()
+    if len(device_id) > _MAXIMUM_DEVICE_ID:
+        raise HeaderError("MN", device_id[:80], f"longer than {_MAXIMUM_DEVICE_ID} characters")
+    flag = int(flag_text)
+    if flag > 255:
+        raise HeaderError("Flag", flag_text, "expected an integer from 0 to 255")
+    if flag & SPLIT_BIT:
+        problems.append(Problem("PNUM", "", "Flag bit D set without PNUM/PNO"))
+    return request_id, system_code, int(command_text), password, device_id, flag, None, None, {}
+
+
+def _header(header_text: str, problems: list[Problem]) -> _Header:
+    """The fields of any header, read by key (reference §5, §6), every deviation recorded."""
+    fields, extras = _read_header(header_text, problems)
     for required in ("ST", "CN", "MN"):
         if not fields.get(required):
             raise HeaderError(required, fields.get(required), "required field missing or empty")
@@ -526,27 +594,14 @@ def parse(
         problems.append(Problem("PNUM", fields.get("PNUM", ""), "Flag bit D set without PNUM/PNO"))
     elif has_sub_packet_fields and not split:
         problems.append(Problem("PNUM", fields.get("PNUM", ""), "PNUM/PNO without Flag bit D"))
-
-    detected = detect_dialect(flag, system_code, dialect)
-    if transform is not None:
-        cp_text = transform(cp_text)
-    parameters, parameter_problems = parse_command_parameters(cp_text, system_code, detected)
-    problems.extend(parameter_problems)
-    return Packet(
-        request_id=request_id,
-        system_code=system_code,
-        command_code=command_code,
-        password=fields.get("PW"),
-        device_id=device_id,
-        flag=flag,
-        packet_total=packet_total,
-        packet_index=packet_index,
-        parameters=parameters,
-        dialect=detected,
-        crc_status=crc_status,
-        crc_text=parts.crc_text,
-        segment=segment,
-        raw=parts.raw,
-        header_extras=extras,
-        problems=tuple(problems),
+    return (
+        request_id,
+        system_code,
+        command_code,
+        fields.get("PW"),
+        device_id,
+        flag,
+        packet_total,
+        packet_index,
+        extras,
     )

@@ -6,12 +6,13 @@ import sqlite3
 
 import pytest
 
-from ecogov.db.bulk import insert_rows
+from ecogov.db.bulk import chunk_sizes, insert_rows
 
 
 def test_every_row_lands_in_few_statements_and_later_duplicates_win() -> None:
-    # 345 rows = 256 + 64 + 16 + 4 + 4 + 1: six statements. Row 300 repeats key 7 with another
-    # value; the upsert tail applies rows in order, so key 7 ends with the later value.
+    # 345 rows = 256 + 64 + 16 + 4 + 4 + 1 (2 columns: chunks of 4096, 1024, 256 … 1): six
+    # statements. Row 300 repeats key 7 with another value; the upsert tail applies rows in
+    # order, so key 7 ends with the later value.
     connection = sqlite3.connect(":memory:")
     connection.execute("CREATE TABLE pair (key INTEGER PRIMARY KEY, value TEXT)")
     rows = [(key, f"v{key}") for key in range(344)] + [(7, "later")]
@@ -32,7 +33,14 @@ def test_every_row_lands_in_few_statements_and_later_duplicates_win() -> None:
     assert connection.execute("SELECT value FROM pair WHERE key = 343").fetchone() == ("v343",)
 
 
+def test_chunk_sizes_are_powers_of_four_within_the_parameter_limit() -> None:
+    # 13 columns: 1024 × 13 = 13,312 ≤ 32,766 < 4096 × 13; 5 columns: 4096 × 5 = 20,480.
+    assert chunk_sizes(13) == (1024, 256, 64, 16, 4, 1)
+    assert chunk_sizes(5) == (4096, 1024, 256, 64, 16, 4, 1)
+    assert chunk_sizes(32_766) == (1,)
+
+
 def test_too_wide_a_row_is_refused_naming_the_width() -> None:
-    # 256 rows × 128 columns = 32,768 parameters, over SQLite's 32,766.
-    with pytest.raises(ValueError, match="width=128"):
-        insert_rows(sqlite3.connect(":memory:").cursor(), "INSERT INTO t (a)", [], 128)
+    # One row of 32,767 values is over SQLite's 32,766 parameters.
+    with pytest.raises(ValueError, match="width=32767"):
+        insert_rows(sqlite3.connect(":memory:").cursor(), "INSERT INTO t (a)", [], 32_767)

@@ -21,7 +21,7 @@ from tests.registry.factories import air_station_row, create, device_row, make_c
 from ecogov.db.engine import session_factory
 from ecogov.ingest.models import IngestFrame
 from ecogov.ingest.server import Hj212Server, ServerOptions
-from ecogov.monitoring.models import Measurement, Series
+from ecogov.monitoring.models import Measurement, PendingMeasurement, Series
 from ecogov.protocols.hj212 import (
     BEIJING_TIME,
     CommandCode,
@@ -148,13 +148,17 @@ async def running_server(
         await server.stop()
 
 
-def stored_values(session: Session, parameter_code: str) -> list[tuple[str, str, int, float, str]]:
-    """(interval, statistic, time, value, flag) of every measurement of ``parameter_code``."""
+def stored_values(
+    session: Session, parameter_code: str, *, pending: bool = False
+) -> list[tuple[str, str, int, float, str]]:
+    """(interval, statistic, time, value, flag) of every measurement of ``parameter_code``;
+    with ``pending``, of the values committed but not yet merged into ``measurement``."""
+    table = PendingMeasurement if pending else Measurement
     rows = session.execute(
-        select(Series.interval, Series.statistic, Measurement.time, Measurement.value, Measurement.flag)
-        .join(Measurement, Measurement.series_id == Series.id)
+        select(Series.interval, Series.statistic, table.time, table.value, table.flag)
+        .join(table, table.series_id == Series.id)
         .where(Series.parameter_code == parameter_code)
-        .order_by(Series.statistic, Measurement.time)
+        .order_by(Series.statistic, table.time)
     )
     return [(str(i), str(s), t, v, f) for i, s, t, v, f in rows]
 

@@ -28,6 +28,7 @@ from tests.ingest.hj212_peers import (
 
 from ecogov.db.engine import session_factory
 from ecogov.ingest.models import DeviceLink, FrameOutcome, LinkState, QuarantineReason
+from ecogov.monitoring.models import Measurement
 from ecogov.protocols.hj212 import (
     BEIJING_TIME,
     CommandCode,
@@ -56,26 +57,38 @@ def _run(coroutine: object) -> None:
 
 
 def test_upload_is_stored_before_it_is_acknowledged(engine: Engine) -> None:
+    """The 9014 comes after the commit, so the values are readable when it arrives (waiting
+    in measurement_pending); the writer merges them into measurement within its merge
+    interval (1 s; polled for up to 5 s)."""
     city = register_city(engine)
+    expected = [
+        ("hour", "avg", DATA_TIME_EPOCH, 35.0, "N"),
+        ("hour", "max", DATA_TIME_EPOCH, 50.0, "N"),
+        ("hour", "min", DATA_TIME_EPOCH, 20.0, "N"),
+    ]
 
     async def scenario() -> None:
         async with running_server(engine) as server:
             logger = await RawLogger.open(server.port)
             await logger.send(hourly_upload(city.station))
             (answer,) = await logger.receive()
-            # The 9014 arrives only after the commit: the rows are readable now.
             with session_factory(engine)() as session:
-                values = stored_values(session, "a34004")
+                committed = stored_values(session, "a34004", pending=True) + stored_values(session, "a34004")
             assert answer.command_code == CommandCode.DATA_ANSWER
             assert answer.request_id == "20261120100000001"
             assert answer.system_code == "91"
             assert answer.flag == 4
             assert answer.device_id == STATION_MN
-            assert values == [
-                ("hour", "avg", DATA_TIME_EPOCH, 35.0, "N"),
-                ("hour", "max", DATA_TIME_EPOCH, 50.0, "N"),
-                ("hour", "min", DATA_TIME_EPOCH, 20.0, "N"),
-            ]
+            assert sorted(committed) == expected
+            merged: list[tuple[str, str, int, float, str]] = []
+            for _ in range(50):
+                with session_factory(engine)() as session:
+                    merged = stored_values(session, "a34004")
+                    left = stored_values(session, "a34004", pending=True)
+                if merged:
+                    break
+                await asyncio.sleep(0.1)
+            assert (merged, left) == (expected, [])
             await logger.close()
 
     _run(scenario())
@@ -513,6 +526,7 @@ def test_frames_of_a_late_registered_device_are_replayed(engine: Engine) -> None
     with session_factory(engine)() as session, session.begin():
         create(session, "air-stations", air_station_row("AQ002"))
         create(session, "devices", device_row(late.device_id, "air_station", "AQ002"))
+    replay_started = int(time.time())
     with session_factory(engine)() as session, session.begin():
         summary = replay_quarantined(session, principal=SYSTEM, mn=late.device_id)
     assert summary.replayed == 1
@@ -524,3 +538,8 @@ def test_frames_of_a_late_registered_device_are_replayed(engine: Engine) -> None
             (FrameOutcome.QUARANTINED, QuarantineReason.CRC_FAILED),
         ]
         assert ("hour", "avg", DATA_TIME_EPOCH, 35.0, "N") in stored_values(session, "a34004")
+        # Stamped with the replay's time, not the frame's arrival, so that the incremental
+        # aggregation (which finds new values by received_at) sees them.
+        received = set(session.scalars(select(Measurement.received_at)))
+        assert len(received) == 1
+        assert received.pop() >= replay_started

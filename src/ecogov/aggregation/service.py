@@ -42,6 +42,7 @@ from ecogov.aggregation.store import (
 from ecogov.choices import AreaLevel, OutletKind, SourceType
 from ecogov.db.engine import for_writing
 from ecogov.monitoring.models import Interval, Series
+from ecogov.monitoring.store import merge_all_pending
 from ecogov.registry import catalogue
 from ecogov.registry.models import AdministrativeArea, AirStation, Outlet, OutletLimit, WaterSection
 from ecogov.standards import aqi
@@ -209,6 +210,7 @@ def aggregate_new_data(
     options : AggregationOptions, optional
     progress : callable, optional
     """
+    merge_all_pending(engine)  # values the ingest writer has acknowledged but not yet merged
     cut = int(clock.time()) if now is None else now
     with Session(engine) as session:
         mark = session.get(JobWatermark, JOB_NAME)

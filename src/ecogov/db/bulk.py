@@ -11,20 +11,38 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any, Final
-
-CHUNK_ROWS: Final = (256, 64, 16, 4, 1)
-"""Rows per statement: a batch is cut into as few statements as these sizes allow, so only five
-statement texts exist per table and the driver prepares each once (its statement cache)."""
 
 MAXIMUM_PARAMETERS: Final = 32_766
 """SQLite's default ``SQLITE_MAX_VARIABLE_NUMBER`` since 3.32 (https://sqlite.org/limits.html)."""
 
 
+def chunk_sizes(width: int) -> tuple[int, ...]:
+    """Rows per statement for rows of ``width`` values: the powers of 4 from the largest that
+    stays within :data:`MAXIMUM_PARAMETERS` down to 1.
+
+    A batch is cut into as few statements as these sizes allow (at most three of each), so only
+    a handful of statement texts exist per table and the driver prepares each once (its
+    statement cache); few statements also mean few hand-overs of the GIL, which the driver
+    releases while SQLite runs each one.
+    """
+    if not 1 <= width <= MAXIMUM_PARAMETERS:
+        raise ValueError(f"width={width}: a row holds 1 to {MAXIMUM_PARAMETERS} values")
+    size = 1
+    while size * 4 * width <= MAXIMUM_PARAMETERS:
+        size *= 4
+    sizes = []
+    while size >= 1:
+        sizes.append(size)
+        size //= 4
+    return tuple(sizes)
+
+
 def insert_rows(
     cursor: sqlite3.Cursor, head: str, rows: Sequence[Sequence[Any]], width: int, tail: str = ""
 ) -> int:
-    """Run ``head VALUES (…), (…) tail`` over ``rows`` in chunks of :data:`CHUNK_ROWS`.
+    """Run ``head VALUES (…), (…) tail`` over ``rows`` in chunks of :func:`chunk_sizes`.
 
     Parameters
     ----------
@@ -34,7 +52,7 @@ def insert_rows(
     rows : sequence of sequences
         Each of ``width`` values, in the order of the columns.
     width : int
-        Columns per row (256 × ``width`` must stay under :data:`MAXIMUM_PARAMETERS`).
+        Columns per row.
     tail : str, optional
         E.g. an ``ON CONFLICT … DO UPDATE`` clause; it applies row by row, in order, so a later
         row of the same key updates an earlier one as separate statements would.
@@ -44,13 +62,11 @@ def insert_rows(
     int
         Rows written.
     """
-    if CHUNK_ROWS[0] * width > MAXIMUM_PARAMETERS:
-        raise ValueError(f"width={width}: {CHUNK_ROWS[0]} rows would exceed {MAXIMUM_PARAMETERS} parameters")
     start = 0
-    for size in CHUNK_ROWS:
+    for size in chunk_sizes(width):
         statement = _statement(head, tail, width, size)
         while len(rows) - start >= size:
-            cursor.execute(statement, [value for row in rows[start : start + size] for value in row])
+            cursor.execute(statement, list(chain.from_iterable(rows[start : start + size])))
             start += size
     return start
 

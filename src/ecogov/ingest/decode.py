@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from ecogov.ingest.devices import DeviceProfile
+from ecogov.ingest.devices import DeviceProfile, ValueTarget
 from ecogov.monitoring.models import Interval, Statistic
-from ecogov.monitoring.store import SeriesKey
 from ecogov.protocols.hj212 import CommandCode, DataFlag, Packet
 from ecogov.protocols.hj212.packet import finite_number
 
@@ -43,8 +42,8 @@ SUFFIX_STATISTICS: Final[Mapping[str, Statistic]] = {
 
 DEFAULT_FLAG: Final = DataFlag.NORMAL.value
 
-StoredValue = tuple[SeriesKey, int, float, str]
-"""(series key, period start in UTC epoch seconds, value in the canonical unit, data flag)."""
+StoredValue = tuple[ValueTarget, int, float, str]
+"""(where it is stored, period start in UTC epoch seconds, value in the canonical unit, data flag)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,26 +87,30 @@ def decode_values(packet: Packet, profile: DeviceProfile) -> DecodedPacket:
     """
     parameters = packet.parameters
     data_time = int(parameters.data_time.timestamp()) if parameters.data_time is not None else None
-    interval = UPLOAD_INTERVALS.get(packet.command_code)
+    command_code = packet.command_code
+    interval = UPLOAD_INTERVALS.get(command_code)
     decoded = DecodedPacket(data_time=data_time)
     if interval is None or data_time is None:
         return decoded
+    conversions, targets, values = profile.conversions, profile.targets, decoded.values
     for factor, fields in parameters.factors.items():
-        conversion = profile.conversions.get(factor)
-        if conversion is None:
+        if factor not in conversions:
             reason = profile.unit_problems.get(factor, f"not a {profile.medium.value} parameter")
             decoded.skipped.append(f"{factor}: {reason}")
             continue
         flag = (fields.get("Flag") or DEFAULT_FLAG)[:2]
-        scale = conversion.factor
         for suffix, text in fields.items():
-            statistic = SUFFIX_STATISTICS.get(suffix)
-            if statistic is None:
-                continue
+            target = targets.get((factor, command_code, suffix))
+            if target is None:
+                statistic = SUFFIX_STATISTICS.get(suffix)
+                if statistic is None:
+                    continue
+                found = profile.new_target(factor, interval, statistic)
+                assert found is not None  # the factor has a conversion
+                target = targets[(factor, command_code, suffix)] = found
             value = finite_number(text)
             if value is None:
                 decoded.skipped.append(f"{factor}-{suffix}={text!r}: not a finite number")
                 continue
-            key = profile.series_key(factor, interval, statistic)
-            decoded.values.append((key, data_time, value * scale, flag))
+            values.append((target, data_time, value * target.scale, flag))
     return decoded

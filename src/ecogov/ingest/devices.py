@@ -49,6 +49,26 @@ class FactorConversion:
     canonical_unit: str
 
 
+@dataclass(slots=True)
+class ValueTarget:
+    """Where the values of one factor and field suffix of one device's uploads are stored.
+
+    Attributes
+    ----------
+    key : SeriesKey
+        The series (source, parameter, interval, statistic).
+    scale : float
+        Multiply a value in the device's unit by this to get the canonical unit.
+    series_id : int or None
+        ``series.id`` once the ingest writer has looked it up (or created the series): the
+        writer fills it in, so that later values of the target need no lookup.
+    """
+
+    key: SeriesKey
+    scale: float
+    series_id: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceProfile:
     """A registered data logger, ready for the hot path.
@@ -71,29 +91,26 @@ class DeviceProfile:
     medium: catalogue.Medium
     conversions: Mapping[str, FactorConversion] = field(default_factory=dict)
     unit_problems: Mapping[str, str] = field(default_factory=dict)
-    series_keys: dict[tuple[str, Interval, Statistic], SeriesKey] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-    """Cache of the storage keys of this device's values (filled by :meth:`series_key`)."""
+    targets: dict[tuple[str, int, str], ValueTarget] = field(default_factory=dict, compare=False, repr=False)
+    """Where this device's values go, by (factor, CN, field suffix): filled by
+    :func:`ecogov.ingest.decode.decode_values` for factors with a unit conversion and suffixes
+    that are stored, so a logger cannot grow it at will."""
 
-    def series_key(self, factor: str, interval: Interval, statistic: Statistic) -> SeriesKey:
-        """The series a value of ``factor`` with ``interval`` and ``statistic`` is stored in.
-
-        The key is built once per device and reused, so the hot path allocates nothing and the
-        writer's index lookup is an identity hit.
-        """
-        cache_key = (factor, interval, statistic)
-        key = self.series_keys.get(cache_key)
-        if key is None:
-            key = self.series_keys[cache_key] = SeriesKey(
-                source_type=self.source_type,
-                source_id=self.source_id,
-                medium=self.medium,
-                parameter_code=factor,
-                interval=interval,
-                statistic=statistic,
-            )
-        return key
+    def new_target(self, factor: str, interval: Interval, statistic: Statistic) -> ValueTarget | None:
+        """The target of a value of ``factor`` with ``interval`` and ``statistic``, or None when
+        the device's unit of ``factor`` cannot be converted (then nothing is stored)."""
+        conversion = self.conversions.get(factor)
+        if conversion is None:
+            return None
+        key = SeriesKey(
+            source_type=self.source_type,
+            source_id=self.source_id,
+            medium=self.medium,
+            parameter_code=factor,
+            interval=interval,
+            statistic=statistic,
+        )
+        return ValueTarget(key, conversion.factor)
 
 
 def _conversions(

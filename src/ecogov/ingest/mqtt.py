@@ -228,7 +228,7 @@ class MqttIntake:
     def _quarantine(self, record: FrameRecord) -> None:
         self.quarantined += 1
         log.info("MQTT %s quarantined (%s): %s", record.peer, record.reason, record.detail)
-        self.writer.submit_nowait(WorkItem(frame=record))
+        self.writer.enqueue(WorkItem(frame=record))
 
 
 def _frame_of(mn: str, upload: JsonUpload) -> bytes:

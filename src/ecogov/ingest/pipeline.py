@@ -83,6 +83,11 @@ class DeviceDirectory:
         """The profile of ``mn`` if it is in memory."""
         return self._profiles.get(mn)
 
+    def must_look_up(self, mn: str) -> bool:
+        """True when ``mn`` is neither in memory nor known to be unregistered: :meth:`find`
+        will read the registry (the hot path checks this to stay synchronous otherwise)."""
+        return mn not in self._profiles and self._unknown_until.get(mn, 0.0) <= self._clock()
+
     async def find(self, mn: str) -> DeviceProfile | None:
         """The profile of ``mn``; an MN not in memory is looked up once per refresh period."""
         profile = self._profiles.get(mn)
@@ -149,7 +154,28 @@ class FramePipeline:
         self._acknowledge_when_flag_absent = acknowledge_when_flag_absent
 
     async def judge(self, frame: Frame, *, transport: Transport, peer: str) -> Verdict:
-        """Check ``frame`` against the registry and the standard; nothing is written here.
+        """Check ``frame`` against the registry and the standard, reading the registry for an MN
+        not in memory; see :meth:`judge_with`."""
+        mn = device_id_of(frame)
+        profile = self.directory.cached(mn) if mn else None
+        if profile is None and mn:
+            profile = await self.directory.find(mn)
+        return self.judge_with(frame, mn, profile, transport=transport, peer=peer)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), BEIJING_TIME)
+
+    def judge_with(
+        self,
+        frame: Frame,
+        mn: str | None,
+        profile: DeviceProfile | None,
+        *,
+        transport: Transport,
+        peer: str,
+    ) -> Verdict:
+        """Check ``frame`` against ``profile`` (the device its MN names, or None when that MN
+        is not registered) and the standard; nothing is written here.
 
         References
         ----------
@@ -164,11 +190,7 @@ class FramePipeline:
             outcome=FrameOutcome.QUARANTINED,
         )
         verdict = Verdict(record)
-        match = _DEVICE_ID.search(frame.segment)
-        record.mn = match.group(1).decode("ascii", "replace").strip() if match else None
-        profile = self.directory.cached(record.mn) if record.mn else None
-        if profile is None and record.mn:
-            profile = await self.directory.find(record.mn)
+        record.mn = mn
         try:
             packet = parse(
                 frame,
@@ -209,11 +231,15 @@ class FramePipeline:
         record.value_count = len(verdict.values)
         record.detail = "; ".join(problems) or None
         verdict.answers = answers_for(
-            packet,
-            now=datetime.fromtimestamp(self._clock(), BEIJING_TIME),
-            acknowledge_when_flag_absent=self._acknowledge_when_flag_absent,
+            packet, now=self._now, acknowledge_when_flag_absent=self._acknowledge_when_flag_absent
         )
         return verdict
+
+
+def device_id_of(frame: Frame) -> str | None:
+    """The MN a frame names, read before it is parsed (to find the device's CRC policy)."""
+    match = _DEVICE_ID.search(frame.segment)
+    return match.group(1).decode("ascii", "replace").strip() if match else None
 
 
 def refusal_of(profile: DeviceProfile | None, packet: Packet) -> tuple[QuarantineReason, str] | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import functools
 import logging
 import time
@@ -47,6 +48,7 @@ from ecogov.ingest.commands import (
     event_for_request_answer,
     next_state,
 )
+from ecogov.ingest.devices import DeviceProfile
 from ecogov.ingest.models import (
     CommandState,
     DeviceCommand,
@@ -55,7 +57,7 @@ from ecogov.ingest.models import (
     QuarantineReason,
     Transport,
 )
-from ecogov.ingest.pipeline import DeviceDirectory, FramePipeline
+from ecogov.ingest.pipeline import DeviceDirectory, FramePipeline, device_id_of
 from ecogov.ingest.writer import CommandUpdate, FrameRecord, GroupCommitWriter, LinkRecord, WorkItem
 from ecogov.protocols.hj212 import (
     BEIJING_TIME,
@@ -165,31 +167,100 @@ class _TokenBucket:
         return 0.0 if self._tokens >= 0 else -self._tokens / self._rate
 
 
-@dataclass(eq=False)
-class _Link:
-    """One TCP connection."""
+class _Pause(enum.Flag):
+    """Why a link's socket is not being read (reading resumes when no reason is left)."""
 
-    peer: str
-    writer: asyncio.StreamWriter
-    scanner: FrameScanner
-    bucket: _TokenBucket
-    connected_at_ms: int
-    device_ids: set[str] = field(default_factory=set)
-    frames: int = 0
-    last_frame_at_ms: int = 0
-    quarantine_minute: int = 0
-    quarantine_in_minute: int = 0
-    close_reason: str = "closed by the device"
-    last_read_at: float = 0.0
-    """Monotonic time of the latest read (the idle sweep closes links quiet for too long)."""
-    unanswered: deque[asyncio.Future[None]] = field(default_factory=deque)
-    """Commits this link's frames wait for, oldest first."""
-    frames_recorded: int = 0
-    """``frames`` as last written to ``device_link``."""
+    NONE = 0
+    UNANSWERED = enum.auto()
+    """``unanswered_per_link`` frames wait for their commit."""
+    WRITING = enum.auto()
+    """The logger does not read its answers (the transport's write buffer is full)."""
+    LOOKUP = enum.auto()
+    """The registry is being read for an MN not in memory; later frames wait behind it."""
+    RATE = enum.auto()
+    """The link sent faster than its token bucket allows."""
+
+
+class _Link(asyncio.Protocol):
+    """One TCP connection from a data logger (an asyncio protocol: the server's callbacks run
+    straight from the event loop, without a coroutine per read)."""
+
+    def __init__(self, server: Hj212Server) -> None:
+        self.server = server
+        self.transport: asyncio.Transport | None = None
+        self.peer = "?"
+        self.scanner = FrameScanner()
+        self.bucket = _TokenBucket(server.options.device_rate, server.options.device_burst, server.clock)
+        self.connected_at_ms = 0
+        self.device_ids: set[str] = set()
+        self.frames = 0
+        self.last_frame_at_ms = 0
+        self.quarantine_minute = 0
+        self.quarantine_in_minute = 0
+        self.close_reason = "closed by the device"
+        self.last_read_at = 0.0
+        """Event-loop time of the latest read (the idle sweep closes links quiet for too long)."""
+        self.unanswered = 0
+        """Frames of this link waiting for their commit."""
+        self.frames_recorded = 0
+        """``frames`` as last written to ``device_link``."""
+        self.backlog: deque[Frame | Discarded] = deque()
+        """Scanned items not yet judged (only while a registry lookup holds the link)."""
+        self.outgoing: list[bytes] = []
+        """Answers of committed frames, written together once the commit's callbacks have run."""
+        self.paused = _Pause.NONE
+        self.closed = False
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.set_write_buffer_limits(high=_WRITE_BUFFER_HIGH)
+        address = transport.get_extra_info("peername")
+        self.peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
+        self.server.link_opened(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.server.link_received(self, data)
+
+    def eof_received(self) -> bool | None:
+        return None  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if exc is not None and self.close_reason == "closed by the device":
+            self.close_reason = "connection reset"
+        self.server.link_lost(self)
+
+    def pause_writing(self) -> None:
+        self.pause(_Pause.WRITING)
+
+    def resume_writing(self) -> None:
+        self.resume(_Pause.WRITING)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def pause(self, reason: _Pause) -> None:
+        if not self.paused and self.transport is not None and not self.closed:
+            self.transport.pause_reading()
+        self.paused |= reason
+
+    def resume(self, reason: _Pause) -> None:
+        if not self.paused & reason:
+            return
+        self.paused &= ~reason
+        if not self.paused and self.transport is not None and not self.closed:
+            self.transport.resume_reading()
 
     def send(self, frames: tuple[bytes, ...] | list[bytes]) -> None:
-        for frame in frames:
-            self.writer.write(frame)
+        if self.transport is not None and not self.closed:
+            self.transport.write(b"".join(frames))
+
+    def close(self, reason: str) -> None:
+        if self.transport is not None and not self.closed and not self.transport.is_closing():
+            self.close_reason = reason
+            self.transport.close()
 
     def record(self, mn: str, state: LinkState, now_ms: int) -> LinkRecord:
         """The ``device_link`` row of ``mn`` on this link: online now, or offline since now."""
@@ -244,11 +315,12 @@ class Hj212Server:
     ) -> None:
         self.options = options or ServerOptions()
         self.statistics = ServerStatistics()
+        self.clock = clock
         self._engine = engine
         self._sessions = session_factory(engine)
-        self._clock = clock
         self._writer = GroupCommitWriter(engine)
         self._server: asyncio.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.directory = DeviceDirectory(
             engine, refresh_seconds=self.options.directory_refresh_seconds, clock=clock
         )
@@ -261,16 +333,17 @@ class Hj212Server:
         self._by_device: dict[str, _Link] = {}
         self._commands: dict[tuple[str, str], _ActiveCommand] = {}
         self._background: list[asyncio.Task[None]] = []
+        self._lookups: set[asyncio.Future[None]] = set()
 
     # -- life cycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Load the device registry, start the writer and listen."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         await self.directory.load()
         self._writer.start(loop)
-        self._server = await asyncio.start_server(
-            self._handle, self.options.host, self.options.port, limit=2**16, backlog=1024
+        self._server = await loop.create_server(
+            functools.partial(_Link, self), self.options.host, self.options.port, backlog=1024
         )
         self._background = [
             asyncio.create_task(self.directory.keep_fresh(), name="ecogov-ingest-directory"),
@@ -316,98 +389,116 @@ class Hj212Server:
         if self._server is not None:
             self._server.close()
         for link in list(self._links):
-            link.close_reason = "server stopping"
-            link.writer.close()
+            link.close("server stopping")
         for command in self._commands.values():
             if command.timer is not None:
                 command.timer.cancel()
         if self._server is not None:
             await self._server.wait_closed()
+        for _ in range(100):  # connection_lost of the closed links queues their offline state
+            if not self._links:
+                break
+            await asyncio.sleep(0.01)
         await asyncio.to_thread(self._writer.stop)
         writer = self._writer.statistics
         log.info(
-            "HJ 212 server stopped: %d frames, %d stored, %d quarantined; %d commits of %.1f items each",
+            "HJ 212 server stopped: %d frames, %d stored, %d quarantined; %d commits of %.1f items each "
+            "(%.1f s), %d values merged in %d merges (%.1f s)",
             self.statistics.frames,
             self.statistics.stored,
             self.statistics.quarantined,
             writer.batches,
             writer.items / writer.batches if writer.batches else 0.0,
+            writer.write_seconds,
+            writer.merged,
+            writer.merges,
+            writer.merge_seconds,
         )
 
     # -- connections --------------------------------------------------------------------------
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer_address = writer.get_extra_info("peername")
-        peer = (
-            f"{peer_address[0]}:{peer_address[1]}" if isinstance(peer_address, tuple) else str(peer_address)
-        )
+    def link_opened(self, link: _Link) -> None:
+        """A logger connected (refused beyond ``maximum_connections``)."""
+        assert link.transport is not None
         if len(self._links) >= self.options.maximum_connections:
             self.statistics.refused_connections += 1
-            log.warning("connection from %s refused: %d links open", peer, len(self._links))
-            writer.close()
+            log.warning("connection from %s refused: %d links open", link.peer, len(self._links))
+            link.closed = True
+            link.transport.close()
             return
-        now_ms = self._now_ms()
-        link = _Link(
-            peer=peer,
-            writer=writer,
-            scanner=FrameScanner(),
-            bucket=_TokenBucket(self.options.device_rate, self.options.device_burst, self._clock),
-            connected_at_ms=now_ms,
-        )
+        link.connected_at_ms = self._now_ms()
+        link.last_read_at = self._loop_time()
         self._links.add(link)
         self.statistics.connections += 1
-        try:
-            await self._read_loop(reader, link)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            link.close_reason = "connection reset"
-        finally:
-            for discarded in link.scanner.close():
-                self._on_discarded(link, discarded)
-            self._links.discard(link)
-            self._close_link(link)
 
-    async def _read_loop(self, reader: asyncio.StreamReader, link: _Link) -> None:
-        """Read, judge and submit frames; their answers go out as their commits complete.
+    def link_received(self, link: _Link, data: bytes) -> None:
+        """Scan what a link sent and judge its frames in order.
 
         Reading goes on while earlier frames of the link wait for their commit (a logger that
-        pipelines uploads is not held to one commit per read), up to
-        ``unanswered_per_link`` frames; answers leave in arrival order because the writer
-        commits in submission order.
+        pipelines uploads is not held to one commit per read), up to ``unanswered_per_link``
+        frames; answers leave in arrival order because the writer commits in submission order.
         """
-        loop = asyncio.get_running_loop()
-        limit = self.options.unanswered_per_link
-        while True:
-            link.last_read_at = loop.time()
-            data = await reader.read(65536)
-            if not data:
-                return
-            frames = 0
-            for item in link.scanner.feed(data):
-                if isinstance(item, Discarded):
-                    self._on_discarded(link, item)
-                    continue
-                frames += 1
-                await self._on_frame(link, item)
-            if link.writer.is_closing():
-                return
-            while len(link.unanswered) >= limit:
-                await asyncio.wait([link.unanswered[0]])
-            if link.writer.transport.get_write_buffer_size() > _WRITE_BUFFER_HIGH:
-                with contextlib.suppress(ConnectionError):
-                    await link.writer.drain()  # the logger does not read its answers
-            delay = link.bucket.delay_for(frames)
-            if delay > 0:
-                await asyncio.sleep(delay)
+        link.last_read_at = self._loop_time()
+        link.backlog.extend(link.scanner.feed(data))
+        frames = self._judge_backlog(link)
+        delay = link.bucket.delay_for(frames)
+        if delay > 0 and not link.closed:
+            link.pause(_Pause.RATE)
+            assert self._loop is not None
+            self._loop.call_later(delay, link.resume, _Pause.RATE)
 
-    def _on_committed(self, link: _Link, answers: tuple[bytes, ...], future: asyncio.Future[None]) -> None:
-        """Send a frame's answers once its commit is done (called in submission order)."""
-        link.unanswered.popleft()
-        if future.cancelled() or future.exception() is not None:
-            self.statistics.write_failures += 1
-            return  # not stored, so not answered: the logger retransmits
-        if answers and not link.writer.is_closing():
-            link.send(answers)
-            self.statistics.answers += len(answers)
+    def _judge_backlog(self, link: _Link) -> int:
+        """Judge the link's scanned items until one needs a registry lookup; return the frames."""
+        frames = 0
+        backlog = link.backlog
+        directory = self.directory
+        while backlog and not link.paused & _Pause.LOOKUP:
+            item = backlog.popleft()
+            if isinstance(item, Discarded):
+                self._on_discarded(link, item)
+                continue
+            mn = device_id_of(item)
+            if mn and directory.must_look_up(mn):
+                backlog.appendleft(item)
+                link.pause(_Pause.LOOKUP)
+                lookup = asyncio.ensure_future(self._look_up(link, mn))
+                self._lookups.add(lookup)
+                lookup.add_done_callback(self._lookups.discard)
+                break
+            frames += 1
+            self._on_frame(link, item, mn, directory.cached(mn) if mn else None)
+        return frames
+
+    async def _look_up(self, link: _Link, mn: str) -> None:
+        """Read the registry for ``mn``, then judge what waited behind it."""
+        try:
+            await self.directory.find(mn)
+        except Exception:
+            log.exception("reading the device registry for MN=%s failed", mn)
+        link.resume(_Pause.LOOKUP)
+        if not link.closed:
+            self._judge_backlog(link)
+
+    def link_lost(self, link: _Link) -> None:
+        """A link closed (by the logger, the network or the server)."""
+        if link not in self._links:
+            return
+        for discarded in link.scanner.close():
+            self._on_discarded(link, discarded)
+        self._links.discard(link)
+        now_ms = self._now_ms()
+        links = []
+        for mn in link.device_ids:
+            if self._by_device.get(mn) is link:
+                del self._by_device[mn]
+                links.append(link.record(mn, LinkState.OFFLINE, now_ms))
+        if links:
+            self._writer.enqueue(WorkItem(links=links))
+        log.info("link %s closed (%s) after %d frames", link.peer, link.close_reason, link.frames)
+
+    def _loop_time(self) -> float:
+        assert self._loop is not None
+        return self._loop.time()
 
     async def _close_idle_links(self) -> None:
         """Close the links that sent nothing for ``idle_timeout_seconds``.
@@ -416,14 +507,12 @@ class Hj212Server:
         link is closed between 1 and 1¼ timeouts after its last byte.
         """
         timeout = self.options.idle_timeout_seconds
-        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(min(timeout / 4, 60.0))
-            now = loop.time()
+            now = self._loop_time()
             for link in list(self._links):
-                if now - link.last_read_at >= timeout and not link.writer.is_closing():
-                    link.close_reason = "idle timeout"
-                    link.writer.close()
+                if now - link.last_read_at >= timeout:
+                    link.close("idle timeout")
 
     async def _record_link_state(self) -> None:
         """Write the frame count and last frame time of links that received frames since the
@@ -442,25 +531,12 @@ class Hj212Server:
                     if self._by_device.get(mn) is link
                 ]
             if records:
-                self._writer.submit_nowait(WorkItem(links=records))
-
-    def _close_link(self, link: _Link) -> None:
-        now_ms = self._now_ms()
-        links = []
-        for mn in link.device_ids:
-            if self._by_device.get(mn) is link:
-                del self._by_device[mn]
-                links.append(link.record(mn, LinkState.OFFLINE, now_ms))
-        if links:
-            self._writer.submit_nowait(WorkItem(links=links))
-        if not link.writer.is_closing():
-            link.writer.close()
-        log.info("link %s closed (%s) after %d frames", link.peer, link.close_reason, link.frames)
+                self._writer.enqueue(WorkItem(links=records))
 
     # -- frames -------------------------------------------------------------------------------
 
     def _now_ms(self) -> int:
-        return int(self._clock() * 1000)
+        return int(self.clock() * 1000)
 
     def _on_discarded(self, link: _Link, discarded: Discarded) -> None:
         if discarded.reason in _NOISE:
@@ -496,10 +572,10 @@ class Hj212Server:
                 )
             return
         log.info("%s: frame quarantined (%s) %s", link.peer, record.reason, record.detail or "")
-        self._writer.submit_nowait(WorkItem(frame=record))
+        self._writer.enqueue(WorkItem(frame=record))
 
-    async def _on_frame(self, link: _Link, frame: Frame) -> None:
-        verdict = await self.pipeline.judge(frame, transport=Transport.TCP, peer=link.peer)
+    def _on_frame(self, link: _Link, frame: Frame, mn: str | None, profile: DeviceProfile | None) -> None:
+        verdict = self.pipeline.judge_with(frame, mn, profile, transport=Transport.TCP, peer=link.peer)
         link.frames += 1
         link.last_frame_at_ms = verdict.record.received_at_ms
         self.statistics.frames += 1
@@ -513,9 +589,31 @@ class Hj212Server:
         item = WorkItem(
             frame=verdict.record, values=verdict.values, received_at=verdict.record.received_at_ms // 1000
         )
-        future = self._writer.submit(item)
-        link.unanswered.append(future)
-        future.add_done_callback(functools.partial(self._on_committed, link, verdict.answers))
+        link.unanswered += 1
+        if link.unanswered >= self.options.unanswered_per_link:
+            link.pause(_Pause.UNANSWERED)
+        self._writer.enqueue(item, functools.partial(self._on_committed, link, verdict.answers))
+
+    def _on_committed(self, link: _Link, answers: tuple[bytes, ...], error: Exception | None) -> None:
+        """Queue a frame's answers once its commit is done (called in submission order); the
+        answers of one commit leave in one write per link."""
+        link.unanswered -= 1
+        if link.unanswered < self.options.unanswered_per_link:
+            link.resume(_Pause.UNANSWERED)
+        if error is not None:
+            self.statistics.write_failures += 1
+            return  # not stored, so not answered: the logger retransmits
+        if answers and not link.closed:
+            if not link.outgoing:
+                assert self._loop is not None
+                self._loop.call_soon(self._flush, link)
+            link.outgoing += answers
+            self.statistics.answers += len(answers)
+
+    @staticmethod
+    def _flush(link: _Link) -> None:
+        outgoing, link.outgoing = link.outgoing, []
+        link.send(outgoing)
 
     def _attach(self, link: _Link, mn: str, now_ms: int) -> None:
         """Bind ``mn`` to ``link``, closing the MN's older link (reference R8)."""
@@ -523,13 +621,12 @@ class Hj212Server:
             return
         previous = self._by_device.get(mn)
         if previous is not None and previous is not link:
-            previous.close_reason = f"replaced by a new connection from {link.peer}"
             previous.device_ids.discard(mn)
-            previous.writer.close()
+            previous.close(f"replaced by a new connection from {link.peer}")
             self.statistics.replaced_sessions += 1
         link.device_ids.add(mn)
         self._by_device[mn] = link
-        self._writer.submit_nowait(WorkItem(links=[link.record(mn, LinkState.ONLINE, now_ms)]))
+        self._writer.enqueue(WorkItem(links=[link.record(mn, LinkState.ONLINE, now_ms)]))
         if self.options.time_sync_on_connect:
             self._send_command(link, mn, None, CommandCode.SET_DEVICE_TIME, {})
 
@@ -568,7 +665,7 @@ class Hj212Server:
         parameters: dict[str, object],
     ) -> None:
         profile = self.directory.cached(mn)
-        now = self._clock()
+        now = self.clock()
         request_id = make_request_id(datetime.fromtimestamp(now, BEIJING_TIME))
         while (mn, request_id) in self._commands:
             now += 0.001
@@ -605,7 +702,7 @@ class Hj212Server:
     def _on_command_timeout(self, command: _ActiveCommand) -> None:
         if command.state is CommandState.SENT and command.attempts <= self.options.retries:
             link = self._by_device.get(command.mn)
-            if link is not None and not link.writer.is_closing():
+            if link is not None and not link.closed:
                 command.state = next_state(command.state, CommandEvent.ANSWER_TIMEOUT)
                 command.attempts += 1
                 link.send([command.frame])
@@ -646,7 +743,7 @@ class Hj212Server:
         state = values.get("state")
         if isinstance(state, CommandState):
             values["state"] = state.value
-        self._writer.submit_nowait(WorkItem(commands=[CommandUpdate(command_id, dict(values))]))
+        self._writer.enqueue(WorkItem(commands=[CommandUpdate(command_id, dict(values))]))
 
     def _track_command(self, packet: Packet) -> None:
         """Move the request whose QN ``packet`` carries (9011, 9012, 9013 or a data upload)."""

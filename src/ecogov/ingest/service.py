@@ -9,6 +9,7 @@ officers within their scope.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -215,6 +216,9 @@ def replay_quarantined(
     if principal.role not in (Role.CITY_ADMIN, Role.SYSTEM):
         raise AccessDeniedError(principal, "only city administrators replay quarantined frames")
     profile = load_profiles(session, mn).get(mn)
+    # Stored now: the incremental aggregation finds new values by received_at, so a replayed
+    # value carries the replay's time (its frame keeps the original arrival).
+    stored_at = int(time.time())
     query = select(IngestFrame).where(
         IngestFrame.mn == mn,
         IngestFrame.outcome == FrameOutcome.QUARANTINED,
@@ -246,10 +250,10 @@ def replay_quarantined(
         assert profile is not None
         if packet.command_code in UPLOAD_INTERVALS:
             decoded = decode_values(packet, profile)
-            ids = ensure_series(session, [key for key, _time, _value, _flag in decoded.values])
+            ids = ensure_series(session, [target.key for target, _time, _value, _flag in decoded.values])
             rows = [
-                (ids[key], time, value, flag, row.received_at_ms // 1000)
-                for key, time, value, flag in decoded.values
+                (ids[target.key], time, value, flag, stored_at)
+                for target, time, value, flag in decoded.values
             ]
             write_measurements(session.connection(), rows)
             row.value_count = len(rows)

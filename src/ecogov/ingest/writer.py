@@ -1,10 +1,17 @@
 """Group commit: one writer thread turns many packets into one durable transaction.
 
-The asyncio side submits a :class:`WorkItem` per frame and awaits its future; the writer
-thread takes everything queued, writes it in one transaction and commits, and only then
-settles the futures — so the server sends a 9014 only for what is on disk (HJ 212 reference
-§19 item 6: answer only after the packet is durably stored). Under load the batches grow by
-themselves while the previous commit runs; when idle a lone packet is committed at once.
+The asyncio side queues a :class:`WorkItem` per frame with a callback (or awaits a future);
+the writer thread takes everything queued, writes it in one transaction and commits, and only
+then runs the callbacks — so the server sends a 9014 only for what is on disk (HJ 212
+reference §19 item 6: answer only after the packet is durably stored). Under load the batches
+grow by themselves while the previous commit runs; when idle a lone packet is committed at once.
+
+What a commit writes is an append: the frame to ``ingest_frame`` and its values to
+``measurement_pending``, both at the end of their tables. The values reach ``measurement``
+by :func:`~ecogov.monitoring.store.merge_pending`, which this thread runs between commits in
+slices of at most ``merge_rows`` rows, at the latest ``merge_interval_seconds`` after their
+commit: merged in (series, time) order many values share a page, where committed straight
+into ``measurement`` each value cost a random page of its own (docs/benchmarks.md).
 
 One writer per process is also what SQLite wants (a single writer, readers in parallel under
 WAL). On SQLite the writer's connection runs with ``synchronous=FULL``, so a committed batch
@@ -20,7 +27,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -30,7 +37,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ecogov.choices import SourceType
 from ecogov.db.bulk import insert_rows
+from ecogov.db.engine import for_writing
 from ecogov.ingest.decode import StoredValue
+from ecogov.ingest.devices import ValueTarget
 from ecogov.ingest.models import (
     DeviceCommand,
     DeviceLink,
@@ -40,7 +49,7 @@ from ecogov.ingest.models import (
     Transport,
 )
 from ecogov.monitoring.models import Interval, Series, Statistic
-from ecogov.monitoring.store import MeasurementRow, SeriesKey, write_measurements
+from ecogov.monitoring.store import PendingRow, SeriesKey, append_pending, merge_pending
 from ecogov.registry import catalogue
 
 log = logging.getLogger(__name__)
@@ -54,6 +63,17 @@ DEFAULT_COMMIT_INTERVAL_SECONDS: Final = 0.02
 per packet at moderate rates. Waiting out the interval gathers the packets that arrive
 meanwhile into the same commit, for at most this much more acknowledgement latency; a packet
 after a quiet spell is committed at once."""
+
+DEFAULT_MERGE_INTERVAL_SECONDS: Final = 1.0
+"""Longest time a committed value waits in ``measurement_pending`` before a merge starts
+(ecogov's choice: the age of the freshest values a reader of ``measurement`` sees)."""
+
+DEFAULT_MERGE_ROWS: Final = 20_000
+"""Most rows one merge moves (ecogov's choice): a merge holds the write lock, so commits and
+their acknowledgements wait for it; 20,000 rows take about 70 ms on the project machine."""
+
+CommitCallback = Callable[[Exception | None], None]
+"""Called on the event loop once an item is committed (``None``) or was not (the error)."""
 
 
 @dataclass(slots=True)
@@ -110,12 +130,7 @@ class WorkItem:
     """Arrival time of the values (UTC epoch s), stored with each measurement."""
 
 
-@dataclass(slots=True)
-class _Queued:
-    item: WorkItem
-    future: asyncio.Future[None] | None
-
-
+_Queued = tuple[WorkItem, CommitCallback | None]
 _STOP: Final = object()
 
 
@@ -128,6 +143,12 @@ class WriterStatistics:
     values: int = 0
     failures: int = 0
     largest_batch: int = 0
+    merges: int = 0
+    merged: int = 0
+    write_seconds: float = 0.0
+    """Wall time spent writing and committing batches."""
+    merge_seconds: float = 0.0
+    """Wall time spent merging (commits wait meanwhile)."""
     batch_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=10_000))
     """Sizes of the latest batches (bounded)."""
 
@@ -143,6 +164,11 @@ class GroupCommitWriter:
         Most items per transaction.
     commit_interval_seconds : float
         Least time between the starts of two commits (:data:`DEFAULT_COMMIT_INTERVAL_SECONDS`).
+    merge_interval_seconds : float
+        Longest wait of a committed value before it is merged (:data:`DEFAULT_MERGE_INTERVAL_SECONDS`).
+    merge_rows : int
+        Most rows per merge (:data:`DEFAULT_MERGE_ROWS`); a merge also starts as soon as this
+        many rows wait.
     """
 
     def __init__(
@@ -151,51 +177,74 @@ class GroupCommitWriter:
         *,
         maximum_batch: int = DEFAULT_MAXIMUM_BATCH,
         commit_interval_seconds: float = DEFAULT_COMMIT_INTERVAL_SECONDS,
+        merge_interval_seconds: float = DEFAULT_MERGE_INTERVAL_SECONDS,
+        merge_rows: int = DEFAULT_MERGE_ROWS,
     ) -> None:
         self._engine = engine
         self._maximum_batch = maximum_batch
         self._commit_interval = commit_interval_seconds
+        self._merge_interval = merge_interval_seconds
+        self._merge_rows = merge_rows
         self._queue: queue.SimpleQueue[_Queued | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._series_ids: dict[SeriesKey, int] = {}
+        self._pending_rows = 0
+        self._pending_since: float | None = None
+        """Monotonic time of the oldest commit whose values wait for a merge (None: none wait)."""
         self.statistics = WriterStatistics()
         self.broken: Exception | None = None
         """Set when the writer thread lost its database; nothing more is accepted."""
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Start the writer thread; futures are settled on ``loop``."""
+        """Start the writer thread; callbacks and futures are settled on ``loop``."""
         self._loop = loop
         self._thread = threading.Thread(target=self._run, name="ecogov-ingest-writer", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        """Write what is queued, then stop the thread (blocks until it has)."""
+        """Write and merge what is queued, then stop the thread (blocks until it has)."""
         if self._thread is None:
             return
         self._queue.put(_STOP)
         self._thread.join()
         self._thread = None
 
+    def enqueue(self, item: WorkItem, on_commit: CommitCallback | None = None) -> None:
+        """Queue ``item``; ``on_commit`` runs on the event loop after its commit (or failure).
+
+        Callbacks of one batch run in submission order, in one event-loop callback.
+        """
+        if self.broken is not None:
+            if on_commit is not None:
+                assert self._loop is not None, "start() the writer first"
+                self._loop.call_soon(on_commit, self.broken)
+            return
+        self._queue.put((item, on_commit))
+
     def submit(self, item: WorkItem) -> asyncio.Future[None]:
         """Queue ``item``; the returned future resolves once it is committed (or fails)."""
         assert self._loop is not None, "start() the writer first"
         future: asyncio.Future[None] = self._loop.create_future()
-        if self.broken is not None:
-            future.set_exception(self.broken)
-            return future
-        self._queue.put(_Queued(item, future))
-        return future
 
-    def submit_nowait(self, item: WorkItem) -> None:
-        """Queue ``item`` without waiting for it (session events, counters)."""
-        self._queue.put(_Queued(item, None))
+        def settle(error: Exception | None) -> None:
+            if future.done():
+                return
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+
+        self.enqueue(item, settle)
+        return future
 
     # -- writer thread ------------------------------------------------------------------------
 
     def _run(self) -> None:
         try:
-            with self._engine.connect() as connection:
+            # Merges read, then write: on SQLite every transaction of this thread takes the
+            # write lock when it begins (for_writing), which also suits the appends.
+            with for_writing(self._engine).connect() as connection:
                 if connection.dialect.name == "sqlite":
                     # Outside any transaction (SQLite refuses to change it inside one).
                     connection.connection.driver_connection.execute("PRAGMA synchronous=FULL")  # type: ignore[union-attr]
@@ -209,14 +258,18 @@ class GroupCommitWriter:
                     entry = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if isinstance(entry, _Queued):
+                if isinstance(entry, tuple):
                     self._settle([entry], error)
 
     def _loop_over_queue(self, connection: Connection) -> None:
         stopping = False
         last_commit = -math.inf
         while not stopping:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=self._time_to_merge())
+            except queue.Empty:
+                self._merge(connection)
+                continue
             if first is _STOP:
                 break
             rest_of_interval = last_commit + self._commit_interval - time.monotonic()
@@ -233,10 +286,47 @@ class GroupCommitWriter:
                     stopping = True
                     break
                 batch.append(following)
-            self._write_batch(connection, [entry for entry in batch if isinstance(entry, _Queued)])
+            entries = [entry for entry in batch if isinstance(entry, tuple)]
+            try:
+                self._write_batch(connection, entries)
+            except BaseException as error:  # a defect of the writer itself: nobody waits forever
+                self._settle(entries, error if isinstance(error, Exception) else RuntimeError(str(error)))
+                raise
+            if self._time_to_merge() == 0.0:
+                self._merge(connection)
+        while self._pending_since is not None:  # stopping: leave nothing waiting
+            self._merge(connection)
+
+    def _time_to_merge(self) -> float | None:
+        """Seconds until a merge is due: None when nothing waits, 0 when it is due now."""
+        if self._pending_since is None:
+            return None
+        if self._pending_rows >= self._merge_rows:
+            return 0.0
+        return max(0.0, self._pending_since + self._merge_interval - time.monotonic())
+
+    def _merge(self, connection: Connection) -> None:
+        """Merge the oldest waiting rows (one slice of at most ``merge_rows``)."""
+        started = time.perf_counter()
+        try:
+            with connection.begin():
+                moved = merge_pending(connection, self._merge_rows)
+        except Exception:
+            self.statistics.failures += 1
+            log.exception("ingest writer: merging waiting values failed; they stay and are tried again")
+            self._pending_since = time.monotonic()
+            return
+        self.statistics.merges += 1
+        self.statistics.merged += moved
+        self.statistics.merge_seconds += time.perf_counter() - started
+        if moved < self._merge_rows:
+            self._pending_rows, self._pending_since = 0, None
+        else:  # a full slice: more may wait, so the next slice is due at once (after the
+            # commits that wait now), until a slice comes back short
+            self._pending_rows = max(self._pending_rows - moved, self._merge_rows)
 
     def _write_batch(self, connection: Connection, batch: list[_Queued]) -> None:
-        error = self._try_write(connection, [entry.item for entry in batch])
+        error = self._try_write(connection, [item for item, _ in batch])
         if error is None:
             self._settle(batch, None)
             return
@@ -245,51 +335,58 @@ class GroupCommitWriter:
             return
         # One bad item must not keep a whole batch unanswered: write them one by one.
         for entry in batch:
-            self._settle([entry], self._try_write(connection, [entry.item]))
+            self._settle([entry], self._try_write(connection, [entry[0]]))
 
     def _try_write(self, connection: Connection, items: list[WorkItem]) -> Exception | None:
+        started = time.perf_counter()
         try:
             with connection.begin():
-                self._write(connection, items)
+                appended = self._write(connection, items)
         except Exception as exc:  # the error reaches every waiting packet, which then gets no answer
             self.statistics.failures += 1
             log.exception("ingest writer: %d items were not stored", len(items))
+            # Series created in the failed transaction are gone: look every id up again.
+            for item in items:
+                for target, *_ in item.values:
+                    target.series_id = None
             self._series_ids.clear()
             try:
                 self._load_series(connection)
             except Exception:
                 log.exception("ingest writer: reloading the series index failed")
             return exc
+        if appended:
+            self._pending_rows += appended
+            if self._pending_since is None:
+                self._pending_since = time.monotonic()
         statistics = self.statistics
+        statistics.write_seconds += time.perf_counter() - started
         statistics.batches += 1
         statistics.items += len(items)
+        statistics.values += appended
         statistics.largest_batch = max(statistics.largest_batch, len(items))
         statistics.batch_sizes.append(len(items))
         return None
 
     def _settle(self, batch: list[_Queued], error: Exception | None) -> None:
-        futures = [entry.future for entry in batch if entry.future is not None]
-        if futures and self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(_settle, futures, error)
+        callbacks = [on_commit for _, on_commit in batch if on_commit is not None]
+        if callbacks and self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(_run_callbacks, callbacks, error)
 
-    def _write(self, connection: Connection, items: list[WorkItem]) -> None:
+    def _write(self, connection: Connection, items: list[WorkItem]) -> int:
+        """Write ``items`` in the open transaction; returns the values appended."""
         frames = [item.frame for item in items if item.frame is not None]
         if frames:
             _insert_frames(connection, frames)
-        series_ids = self._series_ids
-        unknown = {value[0] for item in items for value in item.values if value[0] not in series_ids}
-        if unknown:
-            self._create_series(connection, unknown)
-            series_ids = self._series_ids
-        rows: dict[tuple[int, int], MeasurementRow] = {}
-        for item in items:
-            received_at = item.received_at
-            for key, data_time, value, flag in item.values:
-                series_id = series_ids[key]
-                rows[(series_id, data_time)] = (series_id, data_time, value, flag, received_at)
-        if rows:
-            write_measurements(connection, list(rows.values()))
-            self.statistics.values += len(rows)
+        unresolved = [target for item in items for target, *_ in item.values if target.series_id is None]
+        if unresolved:
+            self._resolve(connection, unresolved)
+        rows: list[PendingRow] = [
+            (target.series_id, data_time, value, flag, item.received_at)  # type: ignore[misc]
+            for item in items
+            for target, data_time, value, flag in item.values
+        ]
+        append_pending(connection, rows)
         links: dict[str, LinkRecord] = {}
         for item in items:
             for link in item.links:
@@ -303,10 +400,24 @@ class GroupCommitWriter:
                     .where(DeviceCommand.id == command.command_id)
                     .values(**command.values)
                 )
+        return len(rows)
+
+    def _resolve(self, connection: Connection, targets: list[ValueTarget]) -> None:
+        """Fill in the series id of each target, creating the series not yet in the database."""
+        unknown = {target.key for target in targets if target.key not in self._series_ids}
+        if unknown:
+            self._create_series(connection, unknown)
+        for target in targets:
+            target.series_id = self._series_ids[target.key]
 
     def _load_series(self, connection: Connection) -> None:
         with connection.begin():
             self._series_ids = _read_series_index(connection)
+            waiting = connection.exec_driver_sql("SELECT count(*) FROM measurement_pending").scalar_one()
+        if waiting:  # left by an earlier run (stopped abruptly): merge them soon
+            self._pending_rows = max(self._pending_rows, int(waiting))
+            if self._pending_since is None:
+                self._pending_since = time.monotonic()
 
     def _create_series(self, connection: Connection, keys: set[SeriesKey]) -> None:
         """Create the series of ``keys`` (those another writer made are kept) and index them."""
@@ -389,14 +500,12 @@ def _read_series_index(connection: Connection) -> dict[SeriesKey, int]:
     }
 
 
-def _settle(futures: list[asyncio.Future[None]], error: Exception | None) -> None:
-    for future in futures:
-        if future.done():
-            continue
-        if error is None:
-            future.set_result(None)
-        else:
-            future.set_exception(error)
+def _run_callbacks(callbacks: list[CommitCallback], error: Exception | None) -> None:
+    for on_commit in callbacks:
+        try:
+            on_commit(error)
+        except Exception:
+            log.exception("ingest writer: a commit callback failed")
 
 
 _FRAME_COLUMNS: Final = (

@@ -71,3 +71,27 @@ class Measurement(Base):
     value: Mapped[float | None] = mapped_column(Float)
     flag: Mapped[str] = mapped_column(String(2), default="N")
     received_at: Mapped[int | None] = mapped_column(BigInteger, doc="UTC epoch seconds")
+
+
+class PendingMeasurement(Base):
+    """A value that ingest has made durable and not yet merged into :class:`Measurement`.
+
+    The HJ 212 writer appends here in arrival order (cheap: the end of one tree, whatever the
+    series) and answers the data logger once the append is committed; :func:`ecogov.monitoring.
+    store.merge_pending` moves the rows into ``measurement`` in (series, time) order, many per
+    page, within ``merge_interval_seconds`` of the commit. A later row of the same (series,
+    time) wins, as it would have in ``measurement``. Readers that must see the very latest
+    values call ``merge_pending`` first (the aggregation does).
+    """
+
+    __tablename__ = "measurement_pending"
+    __audited__ = False  # values in transit; measurement is the record
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, doc="Arrival order"
+    )
+    series_id: Mapped[int] = mapped_column(Integer, doc="series.id (checked when merged)")
+    time: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch seconds")
+    value: Mapped[float | None] = mapped_column(Float)
+    flag: Mapped[str] = mapped_column(String(2))
+    received_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch seconds")

@@ -1,9 +1,14 @@
 """Fast, idempotent bulk writes of measurements, shared by the demo builder, imports and ingest.
 
-Rows are written in one transaction per call. On SQLite the DBAPI ``executemany`` path is used;
-on PostgreSQL rows go through ``COPY`` into a temporary table and are merged with
-``INSERT … ON CONFLICT``. In both cases a row whose (series, time) already exists is updated,
-so re-delivered or backfilled data never duplicates.
+:func:`write_measurements` writes rows straight into ``measurement`` within the caller's
+transaction: on SQLite one ``INSERT … SELECT … FROM json_each`` per call; on PostgreSQL ``COPY``
+into a temporary table merged with ``INSERT … ON CONFLICT``. A row whose (series, time) already
+exists is updated, so re-delivered or backfilled data never duplicates.
+
+The HJ 212 writer takes the other path: :func:`append_pending` appends its values to
+``measurement_pending`` (the end of one tree, whatever the series: cheap enough to commit before
+every acknowledgement), and :func:`merge_pending` moves them into ``measurement`` in (series,
+time) order, many rows per page, with the same last-arrival-wins rule.
 """
 
 from __future__ import annotations
@@ -11,11 +16,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from ecogov.choices import SourceType
+from ecogov.db.bulk import insert_rows
+from ecogov.db.engine import for_writing
 from ecogov.monitoring.models import Interval, Series, Statistic
 from ecogov.registry import catalogue
 
@@ -140,3 +148,112 @@ def _write_postgresql(connection: Connection, rows: Sequence[MeasurementRow]) ->
         )
         cursor.execute("TRUNCATE measurement_incoming")
     return len(rows)
+
+
+PendingRow = tuple[int, int, float, str, int]
+"""(series_id, time in UTC epoch s, value in the canonical unit, HJ 212 flag, received_at)."""
+
+_PENDING_COLUMNS: Final = "series_id, time, value, flag, received_at"
+_MERGE_LOCK: Final = 212_0007
+"""PostgreSQL advisory lock that makes concurrent merges wait for each other (arbitrary, fixed)."""
+
+
+def append_pending(connection: Connection, rows: Sequence[PendingRow]) -> int:
+    """Append values to ``measurement_pending`` in the caller's transaction; returns the count.
+
+    The rows must be in arrival order: a later row of the same (series, time) wins when
+    merged. Series ids are not checked here (:func:`merge_pending` drops values whose series
+    has been deleted meanwhile).
+    """
+    if not rows:
+        return 0
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        statement = f"COPY measurement_pending ({_PENDING_COLUMNS}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        return insert_rows(cursor, f"INSERT INTO measurement_pending ({_PENDING_COLUMNS})", rows, 5)
+    finally:
+        cursor.close()
+
+
+def merge_pending(connection: Connection, maximum_rows: int | None = None) -> int:
+    """Move waiting values from ``measurement_pending`` into ``measurement``, oldest first.
+
+    Parameters
+    ----------
+    connection : Connection
+        In a transaction the caller commits; on SQLite begun for writing
+        (:func:`ecogov.db.engine.for_writing`), since it reads before it writes.
+    maximum_rows : int, optional
+        Move at most this many of the oldest rows (bounds how long the transaction holds the
+        write lock); all of them by default.
+
+    Returns
+    -------
+    int
+        Rows taken from ``measurement_pending`` (values of deleted series included: they are
+        dropped, as the series' cascade would have dropped them).
+
+    Notes
+    -----
+    Rows are upserted in (series, time) order, so each page of ``measurement`` is written once
+    per merge however many values it receives. Within a merge the row that arrived last wins
+    a (series, time); merges take rows in arrival order and never overlap (the SQLite write
+    lock; a PostgreSQL advisory lock), so the latest arrival wins across merges too.
+    """
+    limit = "" if maximum_rows is None else f" ORDER BY id LIMIT {int(maximum_rows)}"
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MERGE_LOCK})")
+    top = connection.exec_driver_sql(
+        f"SELECT max(id) FROM (SELECT id FROM measurement_pending{limit}) AS oldest"
+    ).scalar()
+    if top is None:
+        return 0
+    update = (
+        "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, flag = excluded.flag, "
+        "received_at = excluded.received_at"
+    )
+    if connection.dialect.name == "postgresql":
+        # One statement, one snapshot: exactly the rows deleted are the rows merged.
+        result = connection.exec_driver_sql(
+            "WITH moved AS (DELETE FROM measurement_pending WHERE id <= %(top)s "
+            f"RETURNING id, {_PENDING_COLUMNS}), "
+            "merged AS (INSERT INTO measurement (series_id, time, value, flag, received_at) "
+            f"SELECT DISTINCT ON (series_id, time) {_PENDING_COLUMNS} FROM moved "
+            "WHERE series_id IN (SELECT id FROM series) ORDER BY series_id, time, id DESC "
+            f"{update} RETURNING 1) SELECT count(*) FROM moved",
+            {"top": top},
+        )
+        return int(result.scalar_one())
+    connection.exec_driver_sql(
+        f"INSERT INTO measurement ({_PENDING_COLUMNS}) SELECT {_PENDING_COLUMNS} FROM measurement_pending "
+        "WHERE id <= ? AND series_id IN (SELECT id FROM series) ORDER BY series_id, time, id "
+        f"{update}",
+        (top,),
+    )
+    return int(connection.exec_driver_sql("DELETE FROM measurement_pending WHERE id <= ?", (top,)).rowcount)
+
+
+MERGE_ROWS_PER_TRANSACTION: Final = 20_000
+"""Rows :func:`merge_all_pending` moves per transaction, so that ingest commits (and their
+acknowledgements) wait at most one slice for the write lock."""
+
+
+def merge_all_pending(engine: Engine) -> int:
+    """Merge every waiting value, one slice per transaction; returns the rows taken.
+
+    For readers that must see everything acknowledged so far (the incremental aggregation
+    calls it before it reads ``measurement``).
+    """
+    total = 0
+    while True:
+        with for_writing(engine).begin() as connection:
+            moved = merge_pending(connection, MERGE_ROWS_PER_TRANSACTION)
+        total += moved
+        if moved < MERGE_ROWS_PER_TRANSACTION:
+            return total

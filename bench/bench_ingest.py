@@ -45,13 +45,16 @@ from ecogov.db.migrate import upgrade
 from ecogov.protocols.hj212 import (
     BEIJING_TIME,
     DeviceAddress,
+    Frame,
     FrameScanner,
     build_upload,
+    frame_segment,
 )
 from ecogov.registry import service
 
 FACTORS = ("a34004", "a34002", "a21026", "a21004")
 _QN = re.compile(rb"QN=(\d{17})")
+_MN = re.compile(rb"MN=([^;]*)")
 WARM_UP_SECONDS = 3.0
 
 
@@ -131,55 +134,74 @@ class LoadResult:
     seconds: float = 0.0
 
 
-async def _logger(
-    port: int,
-    frames: list[bytes],
-    window: int,
-    result: LoadResult,
-    measuring: asyncio.Event,
-    stop: asyncio.Event,
-    gap: float,
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    sent_at: dict[bytes, float] = {}
-    scanner = FrameScanner()
-    position = 0
-    in_flight = asyncio.Semaphore(window)
+@dataclass
+class _Run:
+    """State shared by the loggers of one run."""
 
-    async def receive() -> None:
-        while True:
-            data = await reader.read(65536)
-            if not data:
-                return
-            for item in scanner.feed(data):
-                match = _QN.search(getattr(item, "segment", b""))
-                if match is None or b"CN=9014" not in item.segment:  # type: ignore[union-attr]
-                    continue
-                started = sent_at.pop(match.group(1), None)
-                if started is not None:
-                    in_flight.release()
-                    if measuring.is_set() and not stop.is_set():
-                        result.acknowledged += 1
-                        result.latencies_ms.append((time.perf_counter() - started) * 1000)
+    result: LoadResult
+    measuring: bool = False
+    stopping: bool = False
 
-    receiver = asyncio.create_task(receive())
-    if gap:  # paced loggers start spread over one period, as field loggers' clocks are
-        await asyncio.sleep(random.uniform(0.0, gap))
-    try:
-        while not stop.is_set():
-            await in_flight.acquire()
-            frame = frames[position % len(frames)]
-            position += 1
-            match = _QN.search(frame)
-            assert match is not None
-            sent_at[match.group(1)] = time.perf_counter()
-            writer.write(frame)
-            await writer.drain()
-            if gap:
-                await asyncio.sleep(gap)
-    finally:
-        receiver.cancel()
-        writer.close()
+
+_ACK = re.compile(rb"QN=(\d{17});ST=91;CN=9014;")
+
+
+class _BenchLogger(asyncio.Protocol):
+    """One virtual logger: keeps up to ``window`` uploads unanswered; paced, it sends one every
+    ``gap`` seconds (when the window allows). An asyncio protocol, so that the load generator
+    costs as little CPU as it can: it shares the machine with the server it measures."""
+
+    def __init__(self, frames: list[tuple[bytes, bytes]], window: int, run: _Run, gap: float) -> None:
+        self.frames, self.window, self.run, self.gap = frames, window, run, gap
+        self.transport: asyncio.Transport | None = None
+        self.sent_at: dict[bytes, float] = {}
+        self.position = 0
+        self.pending = b""
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        if self.gap:  # paced loggers start spread over one period, as field loggers' clocks are
+            asyncio.get_running_loop().call_later(random.uniform(0.0, self.gap), self._tick)
+        else:
+            for _ in range(self.window):
+                self._send()
+
+    def _send(self) -> None:
+        if self.run.stopping or self.transport is None or self.transport.is_closing():
+            return
+        qn, frame = self.frames[self.position % len(self.frames)]
+        self.position += 1
+        self.sent_at[qn] = time.perf_counter()
+        self.transport.write(frame)
+
+    def _tick(self) -> None:
+        if self.run.stopping:
+            return
+        if len(self.sent_at) < self.window:
+            self._send()
+        asyncio.get_running_loop().call_later(self.gap, self._tick)
+
+    def data_received(self, data: bytes) -> None:
+        data = self.pending + data
+        cut = data.rfind(b"\n") + 1
+        self.pending = data[cut:]
+        now = time.perf_counter()
+        run = self.run
+        for match in _ACK.finditer(data, 0, cut):
+            started = self.sent_at.pop(match.group(1), None)
+            if started is None:
+                continue
+            if run.measuring and not run.stopping:
+                run.result.acknowledged += 1
+                run.result.latencies_ms.append((now - started) * 1000)
+            if not self.gap:
+                self._send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
 
 
 async def run_load(
@@ -190,46 +212,58 @@ async def run_load(
     ``rate`` (packets/s for the whole fleet) paces the loggers; ``None`` sends as fast as the
     answers come back (saturation).
     """
-    result = LoadResult()
-    measuring, stop = asyncio.Event(), asyncio.Event()
+    loop = asyncio.get_running_loop()
+    run = _Run(LoadResult())
     gap = len(frames) / rate if rate else 0.0
-    tasks = [asyncio.create_task(_logger(port, own, window, result, measuring, stop, gap)) for own in frames]
+    loggers = []
+    for own in frames:
+        with_qn = [(_QN.search(frame).group(1), frame) for frame in own]  # type: ignore[union-attr]
+        _, logger = await loop.create_connection(
+            lambda own=with_qn: _BenchLogger(own, window, run, gap), "127.0.0.1", port
+        )
+        loggers.append(logger)
     await asyncio.sleep(WARM_UP_SECONDS)
-    measuring.set()
+    run.measuring = True
     started = time.perf_counter()
     await asyncio.sleep(seconds)
-    stop.set()
-    result.seconds = time.perf_counter() - started
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return result
+    run.stopping = True
+    run.result.seconds = time.perf_counter() - started
+    for logger in loggers:
+        if logger.transport is not None:
+            logger.transport.close()
+    await asyncio.gather(*(logger.closed for logger in loggers))
+    return run.result
+
+
+class _NoopLink(asyncio.Protocol):
+    """The baseline: frames what arrives and answers 9014 from the QN; no parse, no registry
+    check, no storage. Built like ecogov's own links (an asyncio protocol on the same event
+    loop), so that the difference between the two is what parsing and storing cost."""
+
+    def __init__(self) -> None:
+        self.scanner = FrameScanner()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        answers = [_noop_answer(item.segment) for item in self.scanner.feed(data) if isinstance(item, Frame)]
+        if answers and self.transport is not None:
+            self.transport.write(b"".join(answers))
 
 
 async def noop_server(port: int) -> None:
     """Frames and answers 9014 from the QN, nothing else (the baseline)."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        scanner = FrameScanner()
-        while data := await reader.read(65536):
-            for item in scanner.feed(data):
-                segment = getattr(item, "segment", None)
-                if segment is None:
-                    continue
-                writer.write(_noop_answer(segment))
-            await writer.drain()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=2048)
+    server = await asyncio.get_running_loop().create_server(_NoopLink, "127.0.0.1", port, backlog=2048)
     async with server:
         await server.serve_forever()
 
 
-_ANSWER_TEMPLATE: dict[bytes, bytes] = {}
-
-
 def _noop_answer(segment: bytes) -> bytes:
-    from ecogov.protocols.hj212 import frame_segment
-
     qn = _QN.search(segment)
-    mn = re.search(rb"MN=([^;]*)", segment)
+    mn = _MN.search(segment)
     return frame_segment(
         f"QN={qn.group(1).decode() if qn else ''};ST=91;CN=9014;PW=123456;"
         f"MN={mn.group(1).decode() if mn else ''};Flag=4;CP=&&&&"

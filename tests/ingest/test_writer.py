@@ -145,20 +145,44 @@ def test_stopping_merges_what_waits(engine: Engine) -> None:
     assert _counts(engine) == (0, 2)
 
 
-def test_a_defect_in_the_writer_fails_what_waits_instead_of_hanging(engine: Engine) -> None:
-    """An item the writer cannot even take apart (a value whose target is a string) breaks the
-    writer thread: the waiting future fails with the error within seconds, later submissions
-    fail at once, and nothing is left waiting for a commit that will never come."""
+def test_a_defect_in_the_writer_fails_what_waits_instead_of_hanging(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A defect in the writer thread (here: writing a batch raises ZeroDivisionError) breaks
+    it: the waiting future fails with that error within seconds, later submissions fail at
+    once, and nothing is left waiting for a commit that will never come."""
+
+    def defect(self: GroupCommitWriter, connection: object, batch: object) -> None:
+        raise ZeroDivisionError("a defect")
+
+    monkeypatch.setattr(GroupCommitWriter, "_try_write", defect)
 
     async def scenario() -> GroupCommitWriter:
         writer = GroupCommitWriter(engine)
         writer.start(asyncio.get_running_loop())
-        broken = WorkItem(values=[("not a target", T0, 1.0, "N")], received_at=T0)  # type: ignore[list-item]
-        with pytest.raises(AttributeError):
-            await asyncio.wait_for(writer.submit(broken), timeout=10)
-        with pytest.raises(AttributeError):
+        with pytest.raises(ZeroDivisionError):
             await asyncio.wait_for(writer.submit(_link("MN-A")), timeout=10)
+        with pytest.raises(ZeroDivisionError):
+            await asyncio.wait_for(writer.submit(_link("MN-B")), timeout=10)
         await asyncio.to_thread(writer.stop)
         return writer
 
-    assert isinstance(asyncio.run(scenario()).broken, AttributeError)
+    assert isinstance(asyncio.run(scenario()).broken, ZeroDivisionError)
+
+
+def test_an_item_the_writer_cannot_take_apart_is_refused_to_its_sender(engine: Engine) -> None:
+    """A value whose target is a string fails in the caller's submit (where the batch is
+    gathered), not in the writer thread, which goes on with the next item."""
+
+    async def scenario() -> None:
+        writer = GroupCommitWriter(engine)
+        writer.start(asyncio.get_running_loop())
+        broken = WorkItem(values=[("not a target", T0, 1.0, "N")], received_at=T0)  # type: ignore[list-item]
+        with pytest.raises(AttributeError):
+            writer.submit(broken)
+        await asyncio.wait_for(writer.submit(_link("MN-A")), timeout=10)
+        await asyncio.to_thread(writer.stop)
+
+    asyncio.run(scenario())
+    with session_factory(engine)() as session:
+        assert set(session.scalars(select(DeviceLink.mn))) == {"MN-A"}

@@ -99,15 +99,18 @@ def decode_values(packet: Packet, profile: DeviceProfile) -> DecodedPacket:
             decoded.skipped.append(f"{factor}: {reason}")
             continue
         flag = (fields.get("Flag") or DEFAULT_FLAG)[:2]
+        by_suffix = targets.get((factor, command_code))
+        if by_suffix is None:
+            by_suffix = targets[(factor, command_code)] = {}
         for suffix, text in fields.items():
-            target = targets.get((factor, command_code, suffix))
+            target = by_suffix.get(suffix)
             if target is None:
                 statistic = SUFFIX_STATISTICS.get(suffix)
                 if statistic is None:
                     continue
                 found = profile.new_target(factor, interval, statistic)
                 assert found is not None  # the factor has a conversion
-                target = targets[(factor, command_code, suffix)] = found
+                target = by_suffix[suffix] = found
             value = finite_number(text)
             if value is None:
                 decoded.skipped.append(f"{factor}-{suffix}={text!r}: not a finite number")

@@ -91,8 +91,10 @@ class DeviceProfile:
     medium: catalogue.Medium
     conversions: Mapping[str, FactorConversion] = field(default_factory=dict)
     unit_problems: Mapping[str, str] = field(default_factory=dict)
-    targets: dict[tuple[str, int, str], ValueTarget] = field(default_factory=dict, compare=False, repr=False)
-    """Where this device's values go, by (factor, CN, field suffix): filled by
+    targets: dict[tuple[str, int], dict[str, ValueTarget]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Where this device's values go, by (factor, CN) and field suffix: filled by
     :func:`ecogov.ingest.decode.decode_values` for factors with a unit conversion and suffixes
     that are stored, so a logger cannot grow it at will."""
 

@@ -238,8 +238,18 @@ class FramePipeline:
 
 def device_id_of(frame: Frame) -> str | None:
     """The MN a frame names, read before it is parsed (to find the device's CRC policy)."""
-    match = _DEVICE_ID.search(frame.segment)
-    return match.group(1).decode("ascii", "replace").strip() if match else None
+    segment = frame.segment
+    start = segment.find(b"MN=")
+    if start < 0:
+        return None
+    start += 3
+    end = segment.find(b";", start)
+    value = segment[start:] if end < 0 else segment[start:end]
+    if b"," in value or b"&" in value:  # a header written with ',' (Appendix C.22)
+        match = _DEVICE_ID.search(segment)
+        assert match is not None
+        value = match.group(1)
+    return value.decode("ascii", "replace").strip()
 
 
 def refusal_of(profile: DeviceProfile | None, packet: Packet) -> tuple[QuarantineReason, str] | None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import functools
 import logging
 import time
@@ -30,7 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Final, cast
 
 from sqlalchemy import Engine, select
 
@@ -167,18 +166,16 @@ class _TokenBucket:
         return 0.0 if self._tokens >= 0 else -self._tokens / self._rate
 
 
-class _Pause(enum.Flag):
-    """Why a link's socket is not being read (reading resumes when no reason is left)."""
-
-    NONE = 0
-    UNANSWERED = enum.auto()
-    """``unanswered_per_link`` frames wait for their commit."""
-    WRITING = enum.auto()
-    """The logger does not read its answers (the transport's write buffer is full)."""
-    LOOKUP = enum.auto()
-    """The registry is being read for an MN not in memory; later frames wait behind it."""
-    RATE = enum.auto()
-    """The link sent faster than its token bucket allows."""
+# Why a link's socket is not being read (bits of ``_Link.paused``; reading resumes when none is
+# left). Plain ints: ``enum.Flag`` arithmetic runs in Python, and this is checked per frame.
+_PAUSED_UNANSWERED: Final = 1
+"""``unanswered_per_link`` frames wait for their commit."""
+_PAUSED_WRITING: Final = 2
+"""The logger does not read its answers (the transport's write buffer is full)."""
+_PAUSED_LOOKUP: Final = 4
+"""The registry is being read for an MN not in memory; later frames wait behind it."""
+_PAUSED_RATE: Final = 8
+"""The link sent faster than its token bucket allows."""
 
 
 class _Link(asyncio.Protocol):
@@ -208,14 +205,13 @@ class _Link(asyncio.Protocol):
         """Scanned items not yet judged (only while a registry lookup holds the link)."""
         self.outgoing: list[bytes] = []
         """Answers of committed frames, written together once the commit's callbacks have run."""
-        self.paused = _Pause.NONE
+        self.paused = 0
         self.closed = False
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
         transport.set_write_buffer_limits(high=_WRITE_BUFFER_HIGH)
         address = transport.get_extra_info("peername")
         self.peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
@@ -234,19 +230,19 @@ class _Link(asyncio.Protocol):
         self.server.link_lost(self)
 
     def pause_writing(self) -> None:
-        self.pause(_Pause.WRITING)
+        self.pause(_PAUSED_WRITING)
 
     def resume_writing(self) -> None:
-        self.resume(_Pause.WRITING)
+        self.resume(_PAUSED_WRITING)
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def pause(self, reason: _Pause) -> None:
+    def pause(self, reason: int) -> None:
         if not self.paused and self.transport is not None and not self.closed:
             self.transport.pause_reading()
         self.paused |= reason
 
-    def resume(self, reason: _Pause) -> None:
+    def resume(self, reason: int) -> None:
         if not self.paused & reason:
             return
         self.paused &= ~reason
@@ -443,16 +439,16 @@ class Hj212Server:
         frames = self._judge_backlog(link)
         delay = link.bucket.delay_for(frames)
         if delay > 0 and not link.closed:
-            link.pause(_Pause.RATE)
+            link.pause(_PAUSED_RATE)
             assert self._loop is not None
-            self._loop.call_later(delay, link.resume, _Pause.RATE)
+            self._loop.call_later(delay, link.resume, _PAUSED_RATE)
 
     def _judge_backlog(self, link: _Link) -> int:
         """Judge the link's scanned items until one needs a registry lookup; return the frames."""
         frames = 0
         backlog = link.backlog
         directory = self.directory
-        while backlog and not link.paused & _Pause.LOOKUP:
+        while backlog and not link.paused & _PAUSED_LOOKUP:
             item = backlog.popleft()
             if isinstance(item, Discarded):
                 self._on_discarded(link, item)
@@ -460,7 +456,7 @@ class Hj212Server:
             mn = device_id_of(item)
             if mn and directory.must_look_up(mn):
                 backlog.appendleft(item)
-                link.pause(_Pause.LOOKUP)
+                link.pause(_PAUSED_LOOKUP)
                 lookup = asyncio.ensure_future(self._look_up(link, mn))
                 self._lookups.add(lookup)
                 lookup.add_done_callback(self._lookups.discard)
@@ -475,7 +471,7 @@ class Hj212Server:
             await self.directory.find(mn)
         except Exception:
             log.exception("reading the device registry for MN=%s failed", mn)
-        link.resume(_Pause.LOOKUP)
+        link.resume(_PAUSED_LOOKUP)
         if not link.closed:
             self._judge_backlog(link)
 
@@ -591,7 +587,7 @@ class Hj212Server:
         )
         link.unanswered += 1
         if link.unanswered >= self.options.unanswered_per_link:
-            link.pause(_Pause.UNANSWERED)
+            link.pause(_PAUSED_UNANSWERED)
         self._writer.enqueue(item, functools.partial(self._on_committed, link, verdict.answers))
 
     def _on_committed(self, link: _Link, answers: tuple[bytes, ...], error: Exception | None) -> None:
@@ -599,7 +595,7 @@ class Hj212Server:
         answers of one commit leave in one write per link."""
         link.unanswered -= 1
         if link.unanswered < self.options.unanswered_per_link:
-            link.resume(_Pause.UNANSWERED)
+            link.resume(_PAUSED_UNANSWERED)
         if error is not None:
             self.statistics.write_failures += 1
             return  # not stored, so not answered: the logger retransmits

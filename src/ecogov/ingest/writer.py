@@ -1,10 +1,11 @@
 """Group commit: one writer thread turns many packets into one durable transaction.
 
 The asyncio side queues a :class:`WorkItem` per frame with a callback (or awaits a future);
-the writer thread takes everything queued, writes it in one transaction and commits, and only
-then runs the callbacks — so the server sends a 9014 only for what is on disk (HJ 212
-reference §19 item 6: answer only after the packet is durably stored). Under load the batches
-grow by themselves while the previous commit runs; when idle a lone packet is committed at once.
+its rows gather on the event loop while the writer thread commits the previous batch, and the
+thread takes them as one transaction when it is ready. Only after the commit do the callbacks
+run — so the server sends a 9014 only for what is on disk (HJ 212 reference §19 item 6: answer
+only after the packet is durably stored). Under load the batches grow by themselves while the
+previous commit runs; when idle a lone packet is committed at once.
 
 What a commit writes is an append: the frame to ``ingest_frame`` and its values to
 ``measurement_pending``, both at the end of their tables. The values reach ``measurement``
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import queue
 import threading
 import time
@@ -49,7 +49,7 @@ from ecogov.ingest.models import (
     Transport,
 )
 from ecogov.monitoring.models import Interval, Series, Statistic
-from ecogov.monitoring.store import PendingRow, SeriesKey, append_pending, merge_pending
+from ecogov.monitoring.store import SeriesKey, append_pending, merge_pending
 from ecogov.registry import catalogue
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,24 @@ class FrameRecord:
     detail: str | None = None
     value_count: int = 0
 
+    def row(self) -> tuple[Any, ...]:
+        """The ``ingest_frame`` row, in the order of :data:`_FRAME_COLUMNS`."""
+        return (
+            self.received_at_ms,
+            self.transport.value,
+            self.peer,
+            self.mn,
+            self.command_code,
+            self.request_id,
+            self.data_time,
+            self.crc_status,
+            self.outcome.value,
+            self.reason.value if self.reason is not None else None,
+            self.detail,
+            self.value_count,
+            self.raw,
+        )
+
 
 @dataclass(slots=True)
 class LinkRecord:
@@ -130,8 +148,51 @@ class WorkItem:
     """Arrival time of the values (UTC epoch s), stored with each measurement."""
 
 
-_Queued = tuple[WorkItem, CommitCallback | None]
+FrameRow = tuple[Any, ...]
+"""One ``ingest_frame`` row in the order of :data:`_FRAME_COLUMNS`."""
+
 _STOP: Final = object()
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What one transaction writes, gathered on the event loop as rows ready for the database,
+    so that the writer thread runs little Python of its own: every bytecode it runs is time
+    the event loop waits for the GIL."""
+
+    items: list[tuple[WorkItem, CommitCallback | None]] = field(default_factory=list)
+    frame_rows: list[FrameRow] = field(default_factory=list)
+    value_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    """:data:`PendingRow`, or the same with the :class:`ValueTarget` in place of a series id
+    not yet known (``unresolved`` of them)."""
+    unresolved: int = 0
+    links: dict[str, LinkRecord] = field(default_factory=dict)
+    commands: list[CommandUpdate] = field(default_factory=list)
+    callbacks: list[CommitCallback] = field(default_factory=list)
+
+    def add(self, item: WorkItem, on_commit: CommitCallback | None) -> None:
+        """Add ``item``'s rows, all of them or (when one cannot be built) none."""
+        frame_row = item.frame.row() if item.frame is not None else None
+        received_at = item.received_at
+        rows: list[tuple[Any, ...]] = []
+        unresolved = 0
+        for target, data_time, value, flag in item.values:
+            series_id = target.series_id
+            if series_id is None:
+                unresolved += 1
+                rows.append((target, data_time, value, flag, received_at))
+            else:
+                rows.append((series_id, data_time, value, flag, received_at))
+        self.items.append((item, on_commit))
+        if frame_row is not None:
+            self.frame_rows.append(frame_row)
+        self.value_rows += rows
+        self.unresolved += unresolved
+        for link in item.links:
+            self.links[link.mn] = link
+        self.commands += item.commands
+        if on_commit is not None:
+            self.callbacks.append(on_commit)
 
 
 @dataclass(slots=True)
@@ -155,6 +216,10 @@ class WriterStatistics:
 
 class GroupCommitWriter:
     """The single writer thread of an ingest process.
+
+    Work is gathered on the event loop into a batch while the thread writes the previous one;
+    when the thread is ready (its commit done, at least ``commit_interval_seconds`` after the
+    previous one began) it takes what has gathered. Use it from the event loop's thread.
 
     Parameters
     ----------
@@ -185,9 +250,16 @@ class GroupCommitWriter:
         self._commit_interval = commit_interval_seconds
         self._merge_interval = merge_interval_seconds
         self._merge_rows = merge_rows
-        self._queue: queue.SimpleQueue[_Queued | object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Batch | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Event-loop side: the batch gathering now, full ones waiting, and whether the thread
+        # waits for work (then the next item is handed over at the end of the loop iteration).
+        self._gathering = _Batch()
+        self._full: deque[_Batch] = deque()
+        self._thread_waits = True
+        self._hand_over_scheduled = False
+        # Writer-thread side.
         self._series_ids: dict[SeriesKey, int] = {}
         self._pending_rows = 0
         self._pending_since: float | None = None
@@ -203,24 +275,61 @@ class GroupCommitWriter:
         self._thread.start()
 
     def stop(self) -> None:
-        """Write and merge what is queued, then stop the thread (blocks until it has)."""
+        """Write and merge what is queued, then stop the thread (blocks until it has).
+
+        May be called from another thread (``asyncio.to_thread``) while the loop runs.
+        """
         if self._thread is None:
             return
-        self._queue.put(_STOP)
+        loop = self._loop
+        handed = threading.Event()
+
+        def hand_over_everything() -> None:
+            for batch in (*self._full, self._gathering):
+                if batch.items:
+                    self._queue.put(batch)
+            self._full.clear()
+            self._gathering = _Batch()
+            self._queue.put(_STOP)
+            handed.set()
+
+        on_loop_thread = loop is not None and loop.is_running() and _running_loop() is loop
+        if loop is not None and loop.is_running() and not on_loop_thread:
+            loop.call_soon_threadsafe(hand_over_everything)
+            handed.wait()
+        else:
+            hand_over_everything()
         self._thread.join()
         self._thread = None
+        if self.broken is None:  # whatever comes now is refused rather than left waiting
+            self.broken = RuntimeError("the ingest writer has stopped")
+        while True:
+            try:
+                late = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(late, _Batch):
+                self._settle(late.callbacks, self.broken)
 
     def enqueue(self, item: WorkItem, on_commit: CommitCallback | None = None) -> None:
         """Queue ``item``; ``on_commit`` runs on the event loop after its commit (or failure).
 
         Callbacks of one batch run in submission order, in one event-loop callback.
         """
+        loop = self._loop
+        assert loop is not None, "start() the writer first"
         if self.broken is not None:
             if on_commit is not None:
-                assert self._loop is not None, "start() the writer first"
-                self._loop.call_soon(on_commit, self.broken)
+                loop.call_soon(on_commit, self.broken)
             return
-        self._queue.put((item, on_commit))
+        batch = self._gathering
+        batch.add(item, on_commit)
+        if len(batch.items) >= self._maximum_batch:
+            self._full.append(batch)
+            self._gathering = _Batch()
+        if self._thread_waits and not self._hand_over_scheduled:
+            self._hand_over_scheduled = True
+            loop.call_soon(self._hand_over)
 
     def submit(self, item: WorkItem) -> asyncio.Future[None]:
         """Queue ``item``; the returned future resolves once it is committed (or fails)."""
@@ -237,6 +346,25 @@ class GroupCommitWriter:
 
         self.enqueue(item, settle)
         return future
+
+    # -- event loop side ----------------------------------------------------------------------
+
+    def _hand_over(self) -> None:
+        """Give the writer thread the oldest full batch, or what has gathered (event loop)."""
+        self._hand_over_scheduled = False
+        if self._full:
+            batch = self._full.popleft()
+        elif self._gathering.items:
+            batch, self._gathering = self._gathering, _Batch()
+        else:
+            self._thread_waits = True
+            return
+        self._thread_waits = False
+        self._queue.put(batch)
+
+    def _thread_ready(self) -> None:
+        """The writer thread finished a batch and may take the next (event loop)."""
+        self._hand_over()
 
     # -- writer thread ------------------------------------------------------------------------
 
@@ -258,42 +386,43 @@ class GroupCommitWriter:
                     entry = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if isinstance(entry, tuple):
-                    self._settle([entry], error)
+                if isinstance(entry, _Batch):
+                    self._settle(entry.callbacks, error)
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self._fail_gathered, error)
+
+    def _fail_gathered(self, error: Exception) -> None:
+        """Fail what gathered on the loop after the thread stopped (event loop)."""
+        for batch in (*self._full, self._gathering):
+            _run_callbacks(batch.callbacks, error)
+        self._full.clear()
+        self._gathering = _Batch()
 
     def _loop_over_queue(self, connection: Connection) -> None:
-        stopping = False
-        last_commit = -math.inf
-        while not stopping:
+        while True:
             try:
-                first = self._queue.get(timeout=self._time_to_merge())
+                batch = self._queue.get(timeout=self._time_to_merge())
             except queue.Empty:
                 self._merge(connection)
                 continue
-            if first is _STOP:
+            if batch is _STOP:
                 break
-            rest_of_interval = last_commit + self._commit_interval - time.monotonic()
-            if rest_of_interval > 0:
-                time.sleep(rest_of_interval)  # gather what arrives meanwhile into this commit
-            last_commit = time.monotonic()
-            batch = [first]
-            while len(batch) < self._maximum_batch:
-                try:
-                    following = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if following is _STOP:
-                    stopping = True
-                    break
-                batch.append(following)
-            entries = [entry for entry in batch if isinstance(entry, tuple)]
+            assert isinstance(batch, _Batch)
+            started = time.monotonic()
             try:
-                self._write_batch(connection, entries)
+                self._write_batch(connection, batch)
             except BaseException as error:  # a defect of the writer itself: nobody waits forever
-                self._settle(entries, error if isinstance(error, Exception) else RuntimeError(str(error)))
+                self._settle(
+                    batch.callbacks, error if isinstance(error, Exception) else RuntimeError(str(error))
+                )
                 raise
             if self._time_to_merge() == 0.0:
                 self._merge(connection)
+            rest_of_interval = started + self._commit_interval - time.monotonic()
+            if rest_of_interval > 0:
+                time.sleep(rest_of_interval)  # what arrives meanwhile gathers for the next commit
+            assert self._loop is not None
+            self._loop.call_soon_threadsafe(self._thread_ready)
         while self._pending_since is not None:  # stopping: leave nothing waiting
             self._merge(connection)
 
@@ -325,28 +454,30 @@ class GroupCommitWriter:
             # commits that wait now), until a slice comes back short
             self._pending_rows = max(self._pending_rows - moved, self._merge_rows)
 
-    def _write_batch(self, connection: Connection, batch: list[_Queued]) -> None:
-        error = self._try_write(connection, [item for item, _ in batch])
+    def _write_batch(self, connection: Connection, batch: _Batch) -> None:
+        error = self._try_write(connection, batch)
         if error is None:
-            self._settle(batch, None)
+            self._settle(batch.callbacks, None)
             return
-        if len(batch) == 1:
-            self._settle(batch, error)
+        if len(batch.items) == 1:
+            self._settle(batch.callbacks, error)
             return
         # One bad item must not keep a whole batch unanswered: write them one by one.
-        for entry in batch:
-            self._settle([entry], self._try_write(connection, [entry[0]]))
+        for item, on_commit in batch.items:
+            single = _Batch()
+            single.add(item, on_commit)
+            self._settle(single.callbacks, self._try_write(connection, single))
 
-    def _try_write(self, connection: Connection, items: list[WorkItem]) -> Exception | None:
+    def _try_write(self, connection: Connection, batch: _Batch) -> Exception | None:
         started = time.perf_counter()
         try:
             with connection.begin():
-                appended = self._write(connection, items)
+                appended = self._write(connection, batch)
         except Exception as exc:  # the error reaches every waiting packet, which then gets no answer
             self.statistics.failures += 1
-            log.exception("ingest writer: %d items were not stored", len(items))
+            log.exception("ingest writer: %d items were not stored", len(batch.items))
             # Series created in the failed transaction are gone: look every id up again.
-            for item in items:
+            for item, _ in batch.items:
                 for target, *_ in item.values:
                     target.series_id = None
             self._series_ids.clear()
@@ -362,44 +493,32 @@ class GroupCommitWriter:
         statistics = self.statistics
         statistics.write_seconds += time.perf_counter() - started
         statistics.batches += 1
-        statistics.items += len(items)
+        statistics.items += len(batch.items)
         statistics.values += appended
-        statistics.largest_batch = max(statistics.largest_batch, len(items))
-        statistics.batch_sizes.append(len(items))
+        statistics.largest_batch = max(statistics.largest_batch, len(batch.items))
+        statistics.batch_sizes.append(len(batch.items))
         return None
 
-    def _settle(self, batch: list[_Queued], error: Exception | None) -> None:
-        callbacks = [on_commit for _, on_commit in batch if on_commit is not None]
+    def _settle(self, callbacks: list[CommitCallback], error: Exception | None) -> None:
         if callbacks and self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(_run_callbacks, callbacks, error)
 
-    def _write(self, connection: Connection, items: list[WorkItem]) -> int:
-        """Write ``items`` in the open transaction; returns the values appended."""
-        frames = [item.frame for item in items if item.frame is not None]
-        if frames:
-            _insert_frames(connection, frames)
-        unresolved = [target for item in items for target, *_ in item.values if target.series_id is None]
-        if unresolved:
-            self._resolve(connection, unresolved)
-        rows: list[PendingRow] = [
-            (target.series_id, data_time, value, flag, item.received_at)  # type: ignore[misc]
-            for item in items
-            for target, data_time, value, flag in item.values
-        ]
+    def _write(self, connection: Connection, batch: _Batch) -> int:
+        """Write ``batch`` in the open transaction; returns the values appended."""
+        if batch.frame_rows:
+            _insert_frames(connection, batch.frame_rows)
+        rows = batch.value_rows
+        if batch.unresolved:
+            targets = [row[0] for row in rows if isinstance(row[0], ValueTarget)]
+            self._resolve(connection, targets)
+            rows = [(row[0].series_id, *row[1:]) if isinstance(row[0], ValueTarget) else row for row in rows]
         append_pending(connection, rows)
-        links: dict[str, LinkRecord] = {}
-        for item in items:
-            for link in item.links:
-                links[link.mn] = link
-        for link in links.values():
+        for link in batch.links.values():
             self._upsert_link(connection, link)
-        for item in items:
-            for command in item.commands:
-                connection.execute(
-                    update(DeviceCommand)
-                    .where(DeviceCommand.id == command.command_id)
-                    .values(**command.values)
-                )
+        for command in batch.commands:
+            connection.execute(
+                update(DeviceCommand).where(DeviceCommand.id == command.command_id).values(**command.values)
+            )
         return len(rows)
 
     def _resolve(self, connection: Connection, targets: list[ValueTarget]) -> None:
@@ -515,29 +634,11 @@ _FRAME_COLUMNS: Final = (
 _FRAME_COLUMN_COUNT: Final = _FRAME_COLUMNS.count(",") + 1
 
 
-def _insert_frames(connection: Connection, frames: list[FrameRecord]) -> None:
+def _insert_frames(connection: Connection, rows: list[FrameRow]) -> None:
     """Archive frames in a few statements: ``COPY`` on PostgreSQL, multi-row ``INSERT`` on SQLite.
 
     Not ``executemany`` (:mod:`ecogov.db.bulk` says why).
     """
-    rows = [
-        (
-            frame.received_at_ms,
-            frame.transport.value,
-            frame.peer,
-            frame.mn,
-            frame.command_code,
-            frame.request_id,
-            frame.data_time,
-            frame.crc_status,
-            frame.outcome.value,
-            frame.reason.value if frame.reason is not None else None,
-            frame.detail,
-            frame.value_count,
-            frame.raw,
-        )
-        for frame in frames
-    ]
     driver = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
         statement = f"COPY ingest_frame ({_FRAME_COLUMNS}) FROM STDIN"
@@ -550,3 +651,10 @@ def _insert_frames(connection: Connection, frames: list[FrameRecord]) -> None:
         insert_rows(cursor, f"INSERT INTO ingest_frame ({_FRAME_COLUMNS})", rows, _FRAME_COLUMN_COUNT)
     finally:
         cursor.close()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -239,3 +239,39 @@ def test_every_valid_frame_is_recovered_exactly_once(
     for event in events:
         if isinstance(event, Frame):
             assert stream[event.offset : event.offset + len(event.raw)] == event.raw
+
+
+class _ScanOnly(FrameScanner):
+    """The scanner without its whole-frames shortcut: every read goes through the general scan."""
+
+    def _whole_frames(self, data: bytes) -> list[Frame | Discarded] | None:
+        return None
+
+
+@given(
+    parts=st.lists(st.tuples(st.one_of(st.just(b""), tricky_garbage), valid_frames()), max_size=6),
+    trailing=st.one_of(st.just(b""), tricky_garbage),
+    cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=10),
+)
+@settings(max_examples=500, deadline=None)
+def test_whole_frames_shortcut_gives_what_the_general_scan_gives(
+    parts: list[tuple[bytes, bytes]], trailing: bytes, cuts: list[int]
+) -> None:
+    """Reads of whole frames (half the examples have no garbage at all) take the shortcut; any
+    sequence of reads gives the same events, offsets included, with and without it."""
+    stream = b"".join(garbage + valid for garbage, valid in parts) + trailing
+    bounds = sorted({0, len(stream), *(cut for cut in cuts if cut < len(stream))})
+    reads = [stream[begin:end] for begin, end in itertools.pairwise(bounds)]
+    fast, general = FrameScanner(), _ScanOnly()
+    assert [fast.feed(read) for read in reads] + [fast.close()] == [general.feed(read) for read in reads] + [
+        general.close()
+    ]
+
+
+def test_a_read_of_whole_frames_takes_the_shortcut() -> None:
+    """Two frames with their tails in one read are cut without the general scan."""
+    data = APPENDIX_A_FRAME + APPENDIX_A_FRAME
+    shortcut = FrameScanner()._whole_frames(data)
+    assert shortcut is not None
+    assert len(shortcut) == 2
+    assert shortcut == FrameScanner()._scan(data)

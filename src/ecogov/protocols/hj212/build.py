@@ -28,11 +28,11 @@ from ecogov.protocols.hj212.codes import (
     RequestAnswerCode,
     SystemCode,
 )
-from ecogov.protocols.hj212.crc import crc16, format_crc
+from ecogov.protocols.hj212.crc import crc16
 from ecogov.protocols.hj212.errors import BuildError
 from ecogov.protocols.hj212.framing import MAXIMUM_DATA_LENGTH
 from ecogov.protocols.hj212.legacy import legacy_code_for
-from ecogov.protocols.hj212.packet import BEIJING_TIME, Packet, compose_flag
+from ecogov.protocols.hj212.packet import ACKNOWLEDGE_BIT, BEIJING_TIME, SPLIT_BIT, Packet, compose_flag
 
 __all__ = [
     "DATA_UPLOAD_COMMANDS",
@@ -175,7 +175,7 @@ def frame_segment(segment: str, *, maximum_length: int = MAXIMUM_DATA_LENGTH) ->
     data = segment.encode("utf-8")
     if len(data) > maximum_length:
         raise BuildError("length", len(data), f"data segment longer than {maximum_length} bytes")
-    return b"##%04d%s%s\r\n" % (len(data), data, format_crc(crc16(data)).encode("ascii"))
+    return b"##%04d%s%04X\r\n" % (len(data), data, crc16(data))  # format_crc, as bytes
 
 
 def _check_item(key: str, value: str) -> None:
@@ -254,7 +254,7 @@ def build_data_answer(packet: Packet) -> bytes:
     its own QN), ``ST=91``, ``Flag`` = the packet's version bits with A = D = 0 (4 for 2017,
     0 for 2005, 8 for 2025), ``CP=&&&&``.
     """
-    flag = compose_flag(packet.version_bits)
+    flag = (packet.flag or 0) & ~(SPLIT_BIT | ACKNOWLEDGE_BIT)  # the version bits, A = D = 0
     after_request_id = _data_answer_after_request_id(packet.password, packet.device_id, flag)
     if packet.request_id is None:
         return frame_segment(after_request_id)

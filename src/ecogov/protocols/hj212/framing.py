@@ -171,6 +171,51 @@ class FrameScanner:
         list of Frame or Discarded
             Complete frames and reports of skipped bytes.
         """
+        if not self._buffer and data[:2] == _START:
+            frames = self._whole_frames(data)
+            if frames is not None:
+                return frames
+        return self._scan(data)
+
+    def _whole_frames(self, data: bytes) -> list[Frame | Discarded] | None:
+        """The frames of ``data`` when it is nothing but complete frames in the standard's form
+        (4-digit length counted in bytes, 4 hex CRC digits, CR/LF between them) — what a
+        logger's write usually is; None otherwise, and then nothing has changed (:meth:`_scan`
+        reads it). Gives what :meth:`_scan` gives (tests/protocols/hj212 compare them)."""
+        frames: list[Frame | Discarded] = []
+        position, end, offset = 0, len(data), self._buffer_offset
+        while position < end:
+            if data[position : position + 2] != _START:
+                return None
+            length_field = data[position + 2 : position + 6]
+            if len(length_field) < 4 or not _DIGITS.issuperset(length_field):
+                return None
+            length = int(length_field)
+            crc_start = position + 6 + length
+            if length > self.maximum_length or crc_start + 4 > end:
+                return None
+            if _NESTED_START.search(data, position + 6, crc_start + 4) is not None:
+                return None  # a frame starts inside the segment (or straddles the CRC)
+            crc = data[crc_start : crc_start + 4]
+            if not _HEX.issuperset(crc):
+                return None
+            frames.append(
+                Frame(
+                    data[position : crc_start + 4],
+                    data[position + 6 : crc_start],
+                    crc.decode(),
+                    length,
+                    offset + position,
+                )
+            )
+            position = crc_start + 4
+            while position < end and data[position] in _TAIL:
+                position += 1
+        self._buffer_offset += end
+        return frames
+
+    def _scan(self, data: bytes) -> list[Frame | Discarded]:
+        """:meth:`feed` for any bytes: resynchronise, wait for partial frames, report noise."""
         buffer = self._buffer
         buffer += data
         events: list[Frame | Discarded] = []

@@ -353,7 +353,8 @@ def main() -> None:
                  "--host", "127.0.0.1", "--port", str(port)],
                 port,
             )  # fmt: skip
-            cpu_at_start = _cpu_seconds(server.pid)
+            committer = _child(server.pid)
+            cpu_at_start = _cpu_seconds(server.pid), _cpu_seconds(committer)
             try:
                 measured = _report(
                     f"ecogov, {backend}",
@@ -364,12 +365,28 @@ def main() -> None:
                         f"  paced at {rate:,.0f}/s",
                         asyncio.run(run_load(port, frames, arguments.window, arguments.seconds, rate)),
                     )
-                cpu = _cpu_seconds(server.pid) - cpu_at_start
+                receiving = _cpu_seconds(server.pid) - cpu_at_start[0]
+                committing = _cpu_seconds(committer) - cpu_at_start[1]
             finally:
                 _stop(server)
             print(f"{'':<28} {measured['rate'] / reference['rate']:.2f} × the no-op baseline")
             frames_archived = _check_stored(url)
-            print(f"{'':<28} server CPU {cpu * 1e6 / frames_archived:.0f} µs per archived frame")
+            per_frame = 1e6 / frames_archived
+            print(
+                f"{'':<28} CPU per archived frame: receiving process {receiving * per_frame:.0f} µs, "
+                f"committer process {committing * per_frame:.0f} µs"
+            )
+
+
+def _child(pid: int) -> int:
+    """The one child process of ``pid`` (the server's committer), waiting for it to start."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.1)
+    raise RuntimeError("the server started no committer process")
 
 
 def _cpu_seconds(pid: int) -> float:

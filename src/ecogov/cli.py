@@ -27,7 +27,7 @@ from ecogov.aggregation.cli import app as aggregate_app
 from ecogov.alerts.cli import app as alerts_app
 from ecogov.cases.cli import app as cases_app
 from ecogov.config import get_settings
-from ecogov.db.engine import make_engine, session_factory
+from ecogov.db.engine import ingest_database_path, make_engine, session_factory
 from ecogov.ingest.cli import ingest_app
 from ecogov.ingest.server_cli import simulate_command
 from ecogov.registry.cli import app as registry_app
@@ -161,8 +161,10 @@ def demo(
     url = database_url or f"sqlite:///{var_dir / 'demo.sqlite'}"
     manifest = manifest_path(url, var_dir)
     if rebuild and url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        database = url.removeprefix("sqlite:///")
+        for path in (database, ingest_database_path(database)):  # the main file and the ingest journal
+            for suffix in ("", "-wal", "-shm"):
+                Path(path + suffix).unlink(missing_ok=True)
     engine = make_engine(url)
     from sqlalchemy import inspect
 

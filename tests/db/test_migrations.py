@@ -11,6 +11,7 @@ from sqlalchemy import Engine, inspect
 
 import ecogov.db.models  # noqa: F401  (registers every table on Base.metadata)
 from ecogov.db.base import Base
+from ecogov.db.engine import INGEST_SCHEMA
 from ecogov.db.migrate import alembic_config, current_revision, downgrade, upgrade
 
 
@@ -21,7 +22,10 @@ def _head(engine: Engine) -> str:
 
 
 def _tables(engine: Engine) -> set[str]:
-    return set(inspect(engine).get_table_names())
+    """Tables of the main schema and of the ingest journal's, named as Base.metadata names them."""
+    inspector = inspect(engine)
+    journal = {f"{INGEST_SCHEMA}.{name}" for name in inspector.get_table_names(schema=INGEST_SCHEMA)}
+    return set(inspector.get_table_names()) | journal
 
 
 def test_upgrade_from_empty_to_head_and_down_to_base(fresh_engine: Engine) -> None:
@@ -42,13 +46,23 @@ def test_upgrade_from_empty_to_head_and_down_to_base(fresh_engine: Engine) -> No
 
 def _differences(engine: Engine) -> list[Any]:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_schemas": True,
+                # PostgreSQL's own schemas, and the attached temp database of SQLite, are not ecogov's.
+                "include_name": lambda name, kind, _parent: (
+                    kind != "schema" or name in (None, "main", "public", INGEST_SCHEMA)
+                ),
+            },
+        )
         return list(compare_metadata(context, Base.metadata))
 
 
 def test_models_and_migrations_agree(fresh_engine: Engine) -> None:
     # The comparison does see differences: on the empty database every table is missing.
-    missing = {diff[1].name for diff in _differences(fresh_engine) if diff[0] == "add_table"}
+    missing = {diff[1].fullname for diff in _differences(fresh_engine) if diff[0] == "add_table"}
     assert missing == set(Base.metadata.tables)
     upgrade(fresh_engine)
     assert _differences(fresh_engine) == []

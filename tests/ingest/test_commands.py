@@ -23,7 +23,7 @@ from tests.ingest.hj212_peers import (
 from tests.ingest.test_server import stored_values
 
 from ecogov.accounts.principal import SYSTEM, Principal, Role
-from ecogov.db.engine import session_factory
+from ecogov.db.engine import for_writing, session_factory
 from ecogov.ingest import service
 from ecogov.ingest.commands import (
     TRANSITIONS,
@@ -133,7 +133,9 @@ def test_history_query_runs_9011_data_9012(engine: Engine) -> None:
             for hour in hours:
                 await logger.upload(Interval.HOUR, hour)
             assert await logger.drain()
-            with session_factory(engine)() as session, session.begin():
+            # A user's command while the server runs (and commits): the transaction reads, then
+            # writes, so it takes the write lock as it begins, as the API and the CLI do.
+            with session_factory(for_writing(engine))() as session, session.begin():
                 command_id = service.queue_command(
                     session,
                     principal=SYSTEM,
@@ -169,7 +171,9 @@ def test_unanswered_command_is_retried_then_timed_out(engine: Engine) -> None:
             mute = await RawLogger.open(server.port)  # a logger that never answers requests
             await mute.send(hourly_upload(city.station))
             await mute.receive()
-            with session_factory(engine)() as session, session.begin():
+            # A user's command while the server runs (and commits): the transaction reads, then
+            # writes, so it takes the write lock as it begins, as the API and the CLI do.
+            with session_factory(for_writing(engine))() as session, session.begin():
                 command_id = service.queue_command(
                     session,
                     principal=SYSTEM,

@@ -111,9 +111,10 @@ def test_kill_9_loses_no_acknowledged_packet(engine: Engine, tmp_path: Path) -> 
     async def scenario() -> int:
         stop = asyncio.Event()
         load = asyncio.create_task(_load(specs, port, acknowledgements, stop))
-        while len(acknowledgements.entries) < 400:  # well under way
-            await asyncio.sleep(0.05)
-            assert not load.done(), "the load stopped before the kill"
+        async with asyncio.timeout(60):
+            while len(acknowledgements.entries) < 400:  # well under way
+                await asyncio.sleep(0.05)
+                assert not load.done(), "the load stopped before the kill"
         os.kill(server.pid, signal.SIGKILL)
         await asyncio.sleep(0.5)
         stop.set()
@@ -152,8 +153,9 @@ def test_stop_signal_under_load_stops_cleanly(engine: Engine, tmp_path: Path, st
     async def scenario() -> None:
         stop = asyncio.Event()
         load = asyncio.create_task(_load(specs, port, acknowledgements, stop))
-        while len(acknowledgements.entries) < 200:
-            await asyncio.sleep(0.05)
+        async with asyncio.timeout(60):
+            while len(acknowledgements.entries) < 200:
+                await asyncio.sleep(0.05)
         server.send_signal(stop_signal)
         returncode = await asyncio.to_thread(server.wait, 30)
         assert returncode == 0, log.read_text(errors="replace")

@@ -19,6 +19,7 @@ from ecogov.monitoring.store import (
     ensure_series,
     merge_all_pending,
     merge_pending,
+    prune_merged,
     write_measurements,
 )
 from ecogov.registry.catalogue import Medium
@@ -61,8 +62,13 @@ def _append(engine: Engine, rows: list[tuple[int, int, float, str, int]]) -> Non
 
 
 def _merge(engine: Engine, maximum_rows: int | None = None) -> int:
+    """A merge, then the pruning that follows it (a no-op on PostgreSQL, where a merge deletes
+    what it takes; on SQLite merged rows stay in the journal's file until pruned)."""
     with for_writing(engine).begin() as connection:
-        return merge_pending(connection, maximum_rows)
+        moved = merge_pending(connection, maximum_rows)
+    with for_writing(engine, main=False, ingest=True).begin() as connection:
+        prune_merged(connection, 1_000_000)
+    return moved
 
 
 def test_merge_moves_every_waiting_value_and_the_latest_arrival_wins(engine: Engine) -> None:
@@ -112,4 +118,20 @@ def test_merge_all_pending_works_through_every_slice(engine: Engine, monkeypatch
     _append(engine, [(pm25, T0 + 3600 * hour, float(hour), "N", T0) for hour in range(5)])
     assert merge_all_pending(engine) == 5
     assert [row[2] for row in _measurements(engine)] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert _waiting(engine) == 0
+
+
+def test_pruning_leaves_what_is_not_merged_yet(engine: Engine) -> None:
+    """Four values; a merge takes the two oldest; pruning (SQLite) deletes exactly those two,
+    so the two others still wait and the next merge takes them."""
+    pm25, _ = _two_series(engine)
+    _append(engine, [(pm25, T0 + 3600 * hour, float(hour), "N", T0) for hour in range(4)])
+    with for_writing(engine).begin() as connection:
+        assert merge_pending(connection, 2) == 2
+    with for_writing(engine, main=False, ingest=True).begin() as connection:
+        pruned = prune_merged(connection, 1_000)
+    assert pruned == (2 if engine.dialect.name == "sqlite" else 0)
+    assert _waiting(engine) == 2
+    assert _merge(engine) == 2
+    assert [row[2] for row in _measurements(engine)] == [0.0, 1.0, 2.0, 3.0]
     assert _waiting(engine) == 0

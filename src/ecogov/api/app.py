@@ -19,7 +19,7 @@ from ecogov.api.registry_routes import build_router
 from ecogov.api.security import install_security
 from ecogov.choices import LabelledChoice
 from ecogov.config import Settings, get_settings
-from ecogov.db.engine import session_factory
+from ecogov.db.engine import for_writing, session_factory
 
 API_PREFIX = "/api/v1"
 GZIP_MINIMUM_BYTES = 1024
@@ -76,6 +76,10 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
     _install_offline_docs(app)
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    # Requests that change something read first, then write: on SQLite their transaction takes
+    # the write lock as it begins (for_writing), or a commit of the ingest committer in between
+    # would make the write fail.
+    app.state.writing_session_factory = session_factory(for_writing(engine))
     install_error_handlers(app)
     install_security(app, settings or get_settings())
     app.include_router(auth_routes.build_router(), prefix=API_PREFIX)

@@ -11,10 +11,17 @@ from sqlalchemy.orm import Session
 
 from ecogov.accounts.principal import PUBLIC, Principal, Role
 
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A database session per request: committed when the handler returns, else rolled back."""
-    factory = request.app.state.session_factory
+    """A database session per request: committed when the handler returns, else rolled back.
+
+    Requests that may write (POST, PUT, PATCH, DELETE) begin with the write lock on SQLite
+    (:func:`ecogov.db.engine.for_writing`).
+    """
+    state = request.app.state
+    factory = state.session_factory if request.method in _READING_METHODS else state.writing_session_factory
     with factory() as session, session.begin():
         # Read by the audit hooks (ecogov.audit.events): who wrote, from where, in which request.
         session.info["principal"] = current_principal(request)

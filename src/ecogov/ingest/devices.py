@@ -49,7 +49,22 @@ class FactorConversion:
     canonical_unit: str
 
 
-@dataclass(slots=True)
+_TOKENS: dict[SeriesKey, int] = {}
+
+
+def series_token(key: SeriesKey) -> int:
+    """A small number standing for ``key`` in this process, the same for every target of the key.
+
+    The ingest writer sends tokens to its committer process instead of series keys (announcing
+    each key once); one per series known to the registry, so their number is bounded.
+    """
+    token = _TOKENS.get(key)
+    if token is None:
+        token = _TOKENS[key] = len(_TOKENS) + 1
+    return token
+
+
+@dataclass(frozen=True, slots=True)
 class ValueTarget:
     """Where the values of one factor and field suffix of one device's uploads are stored.
 
@@ -59,14 +74,13 @@ class ValueTarget:
         The series (source, parameter, interval, statistic).
     scale : float
         Multiply a value in the device's unit by this to get the canonical unit.
-    series_id : int or None
-        ``series.id`` once the ingest writer has looked it up (or created the series): the
-        writer fills it in, so that later values of the target need no lookup.
+    token : int
+        :func:`series_token` of ``key``.
     """
 
     key: SeriesKey
     scale: float
-    series_id: int | None = None
+    token: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +126,7 @@ class DeviceProfile:
             interval=interval,
             statistic=statistic,
         )
-        return ValueTarget(key, conversion.factor)
+        return ValueTarget(key, conversion.factor, series_token(key))
 
 
 def _conversions(

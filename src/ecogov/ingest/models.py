@@ -1,6 +1,7 @@
 """What the receiving platform records besides the values: frames, device links and commands.
 
-* ``ingest_frame`` archives every HJ 212 frame received, with its CRC status and what became
+* ``ingest_frame`` (in the ingest journal's schema, :data:`~ecogov.db.engine.INGEST_SCHEMA`)
+  archives every HJ 212 frame received, with its CRC status and what became
   of it. Frames that were refused (CRC failure, unknown MN, wrong PW, unreadable header …)
   stay there with ``outcome = quarantined`` and the reason: that is the quarantine, and
   ``ecogov ingest quarantine`` lists and replays it.
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ecogov.choices import LabelledChoice
 from ecogov.db.base import Base, choice_type
+from ecogov.db.engine import INGEST_SCHEMA
 
 
 class Transport(LabelledChoice):
@@ -89,6 +91,7 @@ class IngestFrame(Base):
             sqlite_where=_QUARANTINED_ONLY,
             postgresql_where=_QUARANTINED_ONLY,
         ),
+        {"schema": INGEST_SCHEMA},
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -117,7 +117,7 @@ class MqttIntake:
     async def run(self) -> None:
         """Run until cancelled, reconnecting to the broker when it goes away."""
         if self._own_writer:
-            self.writer.start(asyncio.get_running_loop())
+            await self.writer.start()
             await self.directory.load()
         tasks: set[asyncio.Task[None]] = set()
         try:
@@ -143,7 +143,7 @@ class MqttIntake:
             for task in tasks:
                 task.cancel()
             if self._own_writer:
-                await asyncio.to_thread(self.writer.stop)
+                await self.writer.stop()
 
     async def _on_message(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
         try:

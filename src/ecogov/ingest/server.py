@@ -47,6 +47,7 @@ from ecogov.ingest.commands import (
     event_for_request_answer,
     next_state,
 )
+from ecogov.ingest.committer import CommandUpdate, LinkRecord
 from ecogov.ingest.devices import DeviceProfile
 from ecogov.ingest.models import (
     CommandState,
@@ -57,7 +58,7 @@ from ecogov.ingest.models import (
     Transport,
 )
 from ecogov.ingest.pipeline import DeviceDirectory, FramePipeline, device_id_of
-from ecogov.ingest.writer import CommandUpdate, FrameRecord, GroupCommitWriter, LinkRecord, WorkItem
+from ecogov.ingest.writer import FrameRecord, GroupCommitWriter, WorkItem
 from ecogov.protocols.hj212 import (
     BEIJING_TIME,
     CommandCode,
@@ -337,7 +338,7 @@ class Hj212Server:
         """Load the device registry, start the writer and listen."""
         loop = self._loop = asyncio.get_running_loop()
         await self.directory.load()
-        self._writer.start(loop)
+        await self._writer.start()
         self._server = await loop.create_server(
             functools.partial(_Link, self), self.options.host, self.options.port, backlog=1024
         )
@@ -395,7 +396,7 @@ class Hj212Server:
             if not self._links:
                 break
             await asyncio.sleep(0.01)
-        await asyncio.to_thread(self._writer.stop)
+        await self._writer.stop()
         writer = self._writer.statistics
         log.info(
             "HJ 212 server stopped: %d frames, %d stored, %d quarantined; %d commits of %.1f items each "

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from ecogov.accounts.principal import SYSTEM
 from ecogov.config import get_settings
-from ecogov.db.engine import make_engine, session_factory, transaction
+from ecogov.db.engine import for_writing, make_engine, session_factory, transaction
 from ecogov.ingest import service
 from ecogov.ingest.commands import COMMAND_BUILDERS, CommandError
 from ecogov.ingest.models import QuarantineReason
@@ -171,7 +171,7 @@ def replay_command(
     their values stored, nothing lost.
     """
     engine = _engine(database_url)
-    with transaction(session_factory(engine)) as session:
+    with transaction(session_factory(for_writing(engine))) as session:
         summary = service.replay_quarantined(session, principal=SYSTEM, mn=mn)
     console.print(f"{summary.replayed} frames replayed, {summary.values} values stored")
     for frame_id, reason in summary.still_refused.items():
@@ -208,7 +208,7 @@ def send_command(
         parameters[name] = value
     engine = _engine(database_url)
     try:
-        with transaction(session_factory(engine)) as session:
+        with transaction(session_factory(for_writing(engine))) as session:
             queued = service.queue_command(
                 session, principal=SYSTEM, mn=mn, command_code=command_code, parameters=parameters
             )
@@ -254,7 +254,7 @@ def cancel_command_command(
     """Cancel a command that has not been sent yet."""
     engine = _engine(database_url)
     try:
-        with transaction(session_factory(engine)) as session:
+        with transaction(session_factory(for_writing(engine))) as session:
             service.cancel_command(session, principal=SYSTEM, command_id=command_id)
     except CommandError as error:
         console.print(f"[red]refused:[/red] {error}")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ecogov.choices import LabelledChoice, SourceType
 from ecogov.db.base import Base, choice_type
+from ecogov.db.engine import INGEST_SCHEMA
 
 
 class Interval(LabelledChoice):
@@ -85,6 +86,7 @@ class PendingMeasurement(Base):
     """
 
     __tablename__ = "measurement_pending"
+    __table_args__ = ({"schema": INGEST_SCHEMA, "sqlite_autoincrement": True},)
     __audited__ = False  # values in transit; measurement is the record
 
     id: Mapped[int] = mapped_column(
@@ -95,3 +97,20 @@ class PendingMeasurement(Base):
     value: Mapped[float | None] = mapped_column(Float)
     flag: Mapped[str] = mapped_column(String(2))
     received_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch seconds")
+
+
+class MeasurementMergeMark(Base):
+    """How far the values waiting in the ingest journal have been merged (SQLite).
+
+    One row (``id`` 1): the highest ``measurement_pending.id`` merged into ``measurement``,
+    written in the same transaction as the merged values, so that a merge is never applied
+    twice or skipped; the merged rows are deleted from the journal's file afterwards. On
+    PostgreSQL a merge deletes what it takes in the same statement and this row is not used.
+    """
+
+    __tablename__ = "measurement_merge_mark"
+    __audited__ = False  # machinery of the ingest committer
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    merged_to: Mapped[int] = mapped_column(BigInteger, doc="Highest measurement_pending.id merged")
+    merged_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch seconds of that merge")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ecogov.choices import SourceType
 from ecogov.db.bulk import insert_rows
-from ecogov.db.engine import for_writing
+from ecogov.db.engine import INGEST_SCHEMA, for_writing
 from ecogov.monitoring.models import Interval, Series, Statistic
 from ecogov.registry import catalogue
 
@@ -153,9 +153,14 @@ def _write_postgresql(connection: Connection, rows: Sequence[MeasurementRow]) ->
 PendingRow = tuple[int, int, float, str, int]
 """(series_id, time in UTC epoch s, value in the canonical unit, HJ 212 flag, received_at)."""
 
+PENDING_TABLE: Final = f"{INGEST_SCHEMA}.measurement_pending"
 _PENDING_COLUMNS: Final = "series_id, time, value, flag, received_at"
 _MERGE_LOCK: Final = 212_0007
 """PostgreSQL advisory lock that makes concurrent merges wait for each other (arbitrary, fixed)."""
+_UPSERT: Final = (
+    "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, flag = excluded.flag, "
+    "received_at = excluded.received_at"
+)
 
 
 def append_pending(connection: Connection, rows: Sequence[PendingRow]) -> int:
@@ -169,14 +174,14 @@ def append_pending(connection: Connection, rows: Sequence[PendingRow]) -> int:
         return 0
     driver = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        statement = f"COPY measurement_pending ({_PENDING_COLUMNS}) FROM STDIN"
+        statement = f"COPY {PENDING_TABLE} ({_PENDING_COLUMNS}) FROM STDIN"
         with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
             for row in rows:
                 copy.write_row(row)
         return len(rows)
     cursor = driver.cursor()  # type: ignore[union-attr]
     try:
-        return insert_rows(cursor, f"INSERT INTO measurement_pending ({_PENDING_COLUMNS})", rows, 5)
+        return insert_rows(cursor, f"INSERT INTO {PENDING_TABLE} ({_PENDING_COLUMNS})", rows, 5)
     finally:
         cursor.close()
 
@@ -187,11 +192,10 @@ def merge_pending(connection: Connection, maximum_rows: int | None = None) -> in
     Parameters
     ----------
     connection : Connection
-        In a transaction the caller commits; on SQLite begun for writing
+        In a transaction the caller commits, begun with the main write lock on SQLite
         (:func:`ecogov.db.engine.for_writing`), since it reads before it writes.
     maximum_rows : int, optional
-        Move at most this many of the oldest rows (bounds how long the transaction holds the
-        write lock); all of them by default.
+        Move at most this many of the oldest rows; all of them by default.
 
     Returns
     -------
@@ -203,52 +207,95 @@ def merge_pending(connection: Connection, maximum_rows: int | None = None) -> in
     -----
     Rows are upserted in (series, time) order, so each page of ``measurement`` is written once
     per merge however many values it receives. Within a merge the row that arrived last wins
-    a (series, time); merges take rows in arrival order and never overlap (the SQLite write
-    lock; a PostgreSQL advisory lock), so the latest arrival wins across merges too.
+    a (series, time); merges take rows in arrival order and never overlap, so the latest
+    arrival wins across merges too.
+
+    * PostgreSQL: the rows are deleted and upserted in one statement (one snapshot), and an
+      advisory lock keeps merges apart.
+    * SQLite: ``measurement_pending`` is in the ingest journal's own file, appended to by the
+      committer while this runs; the merge reads it and writes only the main file, recording
+      in ``measurement_merge_mark`` (main file, same transaction) the last row it took.
+      :func:`prune_merged` deletes those rows afterwards. Ids only grow (AUTOINCREMENT) and
+      SQLite commits one writer at a time, so no row below the mark is committed later.
     """
     limit = "" if maximum_rows is None else f" ORDER BY id LIMIT {int(maximum_rows)}"
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MERGE_LOCK})")
-    top = connection.exec_driver_sql(
-        f"SELECT max(id) FROM (SELECT id FROM measurement_pending{limit}) AS oldest"
-    ).scalar()
-    if top is None:
-        return 0
-    update = (
-        "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, flag = excluded.flag, "
-        "received_at = excluded.received_at"
-    )
-    if connection.dialect.name == "postgresql":
+        top = connection.exec_driver_sql(
+            f"SELECT max(id) FROM (SELECT id FROM {PENDING_TABLE}{limit}) AS oldest"
+        ).scalar()
+        if top is None:
+            return 0
         # One statement, one snapshot: exactly the rows deleted are the rows merged.
         result = connection.exec_driver_sql(
-            "WITH moved AS (DELETE FROM measurement_pending WHERE id <= %(top)s "
+            f"WITH moved AS (DELETE FROM {PENDING_TABLE} WHERE id <= %(top)s "
             f"RETURNING id, {_PENDING_COLUMNS}), "
             "merged AS (INSERT INTO measurement (series_id, time, value, flag, received_at) "
             f"SELECT DISTINCT ON (series_id, time) {_PENDING_COLUMNS} FROM moved "
             "WHERE series_id IN (SELECT id FROM series) ORDER BY series_id, time, id DESC "
-            f"{update} RETURNING 1) SELECT count(*) FROM moved",
+            f"{_UPSERT} RETURNING 1) SELECT count(*) FROM moved",
             {"top": top},
         )
         return int(result.scalar_one())
+    mark = _merge_mark(connection)
+    after_mark = f"SELECT id FROM {PENDING_TABLE} WHERE id > ?{limit}"
+    top, taken = connection.exec_driver_sql(
+        f"SELECT max(id), count(*) FROM ({after_mark}) AS oldest", (mark,)
+    ).one()
+    if not taken:
+        return 0
     connection.exec_driver_sql(
-        f"INSERT INTO measurement ({_PENDING_COLUMNS}) SELECT {_PENDING_COLUMNS} FROM measurement_pending "
-        "WHERE id <= ? AND series_id IN (SELECT id FROM series) ORDER BY series_id, time, id "
-        f"{update}",
+        f"INSERT INTO measurement ({_PENDING_COLUMNS}) SELECT {_PENDING_COLUMNS} FROM {PENDING_TABLE} "
+        "WHERE id > ? AND id <= ? AND series_id IN (SELECT id FROM series) ORDER BY series_id, time, id "
+        f"{_UPSERT}",
+        (mark, top),
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO measurement_merge_mark (id, merged_to, merged_at) "
+        "VALUES (1, ?, CAST(strftime('%s') AS INTEGER)) "
+        "ON CONFLICT (id) DO UPDATE SET merged_to = excluded.merged_to, merged_at = excluded.merged_at",
         (top,),
     )
-    return int(connection.exec_driver_sql("DELETE FROM measurement_pending WHERE id <= ?", (top,)).rowcount)
+    return int(taken)
 
 
-MERGE_ROWS_PER_TRANSACTION: Final = 20_000
-"""Rows :func:`merge_all_pending` moves per transaction, so that ingest commits (and their
-acknowledgements) wait at most one slice for the write lock."""
+def _merge_mark(connection: Connection) -> int:
+    return int(
+        connection.exec_driver_sql(
+            "SELECT coalesce(max(merged_to), 0) FROM measurement_merge_mark"
+        ).scalar_one()
+    )
+
+
+def prune_merged(connection: Connection, maximum_rows: int) -> int:
+    """Delete up to ``maximum_rows`` merged rows from ``measurement_pending`` (SQLite).
+
+    In a transaction holding the ingest journal's write lock
+    (``for_writing(engine, main=False, ingest=True)``); keep it short, the committer appends
+    to the same file. Returns the rows deleted (0 on PostgreSQL, where a merge deletes what
+    it takes).
+    """
+    if connection.dialect.name == "postgresql":
+        return 0
+    mark = _merge_mark(connection)
+    oldest = connection.exec_driver_sql(f"SELECT min(id) FROM {PENDING_TABLE}").scalar()
+    if oldest is None or oldest > mark:
+        return 0
+    upper = min(mark, int(oldest) + maximum_rows - 1)
+    return int(connection.exec_driver_sql(f"DELETE FROM {PENDING_TABLE} WHERE id <= ?", (upper,)).rowcount)
+
+
+MERGE_ROWS_PER_TRANSACTION: Final = 100_000
+"""Rows :func:`merge_all_pending` moves (and prunes) per transaction: each transaction holds a
+write lock, and the main file's is wanted by the workspace, the ingest file's by the
+committer."""
 
 
 def merge_all_pending(engine: Engine) -> int:
-    """Merge every waiting value, one slice per transaction; returns the rows taken.
+    """Merge every waiting value, one slice per transaction, then prune; returns the rows taken.
 
     For readers that must see everything acknowledged so far (the incremental aggregation
-    calls it before it reads ``measurement``).
+    calls it before it reads ``measurement``), and for the committer's merges.
     """
     total = 0
     while True:
@@ -256,4 +303,9 @@ def merge_all_pending(engine: Engine) -> int:
             moved = merge_pending(connection, MERGE_ROWS_PER_TRANSACTION)
         total += moved
         if moved < MERGE_ROWS_PER_TRANSACTION:
-            return total
+            break
+    prune = for_writing(engine, main=False, ingest=True)
+    while True:
+        with prune.begin() as connection:
+            if prune_merged(connection, MERGE_ROWS_PER_TRANSACTION) < MERGE_ROWS_PER_TRANSACTION:
+                return total

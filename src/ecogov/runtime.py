@@ -45,10 +45,12 @@ def tune_interpreter_for_serving() -> None:
       start-up built is frozen out of every collection (:func:`gc.freeze`) and the youngest
       generation is collected every ``YOUNG_COLLECTION_ALLOCATIONS`` allocations; cycles are
       still collected.
-    * Thread switching: the ingest writer thread gives up the GIL during each SQLite or
+    * Thread switching: the threads of the process (the web handlers FastAPI runs in its
+      thread pool, the scheduler's jobs, registry reloads) give up the GIL during each SQLite or
       PostgreSQL call and must win it back from the busy event loop afterwards; at the default
-      5 ms a commit of a few statements waited tens of milliseconds for the GIL, which the
-      logger sees as acknowledgement latency. A waiting thread now gets it after 1 ms.
+      5 ms a handful of statements waited tens of milliseconds for it. A waiting thread now gets
+      it after 1 ms. (The ingest writes are in a process of their own,
+      :mod:`ecogov.ingest.committer`, for the same reason.)
 
     Measured by ``bench/bench_ingest.py`` (docs/benchmarks.md).
     """

@@ -1,4 +1,4 @@
-"""Multi-row ``INSERT`` on SQLite: many rows in a few statements, without ``executemany``.
+"""Appending many rows at once: ``COPY`` on PostgreSQL, multi-row ``INSERT`` on SQLite.
 
 The sqlite3 module releases and re-takes the GIL at every row of ``executemany``; in a process
 whose event loop is busy, each re-take waits for the loop to yield, so a writer thread inserting
@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any, Final
+
+from sqlalchemy import Connection
 
 MAXIMUM_PARAMETERS: Final = 32_766
 """SQLite's default ``SQLITE_MAX_VARIABLE_NUMBER`` since 3.32 (https://sqlite.org/limits.html)."""
@@ -75,3 +77,34 @@ def insert_rows(
 def _statement(head: str, tail: str, width: int, rows: int) -> str:
     one_row = "(" + ", ".join(["?"] * width) + ")"
     return f"{head} VALUES {', '.join([one_row] * rows)} {tail}".rstrip()
+
+
+def append_rows(connection: Connection, table: str, columns: str, rows: Sequence[Sequence[Any]]) -> int:
+    """Append ``rows`` to ``table`` in the caller's transaction; returns the count.
+
+    Parameters
+    ----------
+    connection : Connection
+    table : str
+        Schema-qualified where it is not the default schema (``ingest.ingest_frame``).
+    columns : str
+        ``"a, b, c"``, the order of the values in each row.
+    rows : sequence of sequences
+
+    Notes
+    -----
+    ``COPY … FROM STDIN`` on PostgreSQL; :func:`insert_rows` on SQLite.
+    """
+    if not rows:
+        return 0
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        return insert_rows(cursor, f"INSERT INTO {table} ({columns})", rows, columns.count(",") + 1)
+    finally:
+        cursor.close()

@@ -2,19 +2,27 @@
 
 :class:`~ecogov.ingest.writer.GroupCommitWriter` (in the receiving process) starts it with
 ``python -m ecogov.ingest.committer FD`` and talks to it over a socket pair: it hands over a
-batch of rows whenever the committer says it is ready; the committer appends the batch in one
-transaction, commits, reports which items are on disk, merges waiting values into
-``measurement`` when due and says it is ready again, no sooner than the commit interval after
-the previous commit began.
+batch of rows whenever the committer says it is ready. Two writers share the work:
+
+* :class:`Appender` (the thread reading the socket) appends the batch's frames and values to
+  the ingest journal in one transaction, commits, reports which items are on disk, and says it
+  is ready again no sooner than the commit interval after the previous commit began;
+* :class:`MainWriter` (a thread) merges the waiting values into ``measurement`` about once a
+  second and writes link and command updates — the main database's writes, which on SQLite take
+  another file's lock, so the appends (and the 9014s) never wait for them.
 
 Why a process: the receiving side is Python-bound (framing, parsing, judging thousands of
 frames a second) and so is every thread of its process, one at a time (the GIL). A writer
 thread in the same process waited for the GIL after each database call, and the event loop
-waited for it in turn, so neither ran at full speed; here each has its own interpreter and its
-own core. Messages are pickles between two parts of one program over an unnamed socket pair
-that no other process can reach.
+waited for it in turn, so neither ran at full speed; here each has its own interpreter. Messages
+are pickles (and marshal for bulk rows) between two parts of one program over an unnamed socket
+pair that no other process can reach.
 
-Wire format: each message is a 4-byte big-endian length followed by the pickle.
+Wire format: each message is a 4-byte big-endian length followed by the pickle. To the
+committer: :class:`Settings` first, then ``("batch", …)`` (:meth:`Batch.encode`) and finally
+``("stop",)``. From it: ``("ready",)``, ``("committed", batch number, items done, items failed
+with the error, Counters)``, ``("failed", error)`` when it cannot open the database, and
+``("stopped", Counters)``.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ecogov.choices import SourceType
-from ecogov.db.bulk import insert_rows
+from ecogov.db.bulk import append_rows
 from ecogov.db.engine import INGEST_SCHEMA, for_writing, make_engine
 from ecogov.ingest.models import DeviceCommand, DeviceLink, LinkState, Transport
 from ecogov.monitoring.models import Interval, Series, Statistic
@@ -54,7 +62,6 @@ FRAME_COLUMNS: Final = (
     "reason, detail, value_count, raw"
 )
 """Columns of ``ingest_frame`` in the order of a frame row (:meth:`~ecogov.ingest.writer.FrameRecord.row`)."""
-_FRAME_COLUMN_COUNT: Final = FRAME_COLUMNS.count(",") + 1
 FRAME_TABLE: Final = f"{INGEST_SCHEMA}.ingest_frame"
 
 
@@ -268,7 +275,7 @@ class Appender:
             rows = [(self._by_token[token], *rest) for token, *rest in batch.value_rows]
             with self._connection.begin():
                 if batch.frame_rows:
-                    _insert_frames(self._connection, batch.frame_rows)
+                    append_rows(self._connection, FRAME_TABLE, FRAME_COLUMNS, batch.frame_rows)
                 append_pending(self._connection, rows)
         except Exception as error:  # the error reaches every waiting packet, which then gets no answer
             self.counters.failures += 1
@@ -486,28 +493,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         sock.close()
 
 
-def _insert_frames(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Archive frames in a few statements: ``COPY`` on PostgreSQL, multi-row ``INSERT`` on SQLite.
-
-    Not ``executemany`` (:mod:`ecogov.db.bulk` says why).
-    """
-    driver = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        statement = f"COPY {FRAME_TABLE} ({FRAME_COLUMNS}) FROM STDIN"
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
-        return
-    cursor = driver.cursor()  # type: ignore[union-attr]
-    try:
-        insert_rows(cursor, f"INSERT INTO {FRAME_TABLE} ({FRAME_COLUMNS})", rows, _FRAME_COLUMN_COUNT)
-    finally:
-        cursor.close()
-
-
 @dataclass(frozen=True, slots=True)
 class _WarmUpLink:
-    """A device_link row that is never committed (see :meth:`Committer._warm_up`)."""
+    """A device_link row that is never committed (see :meth:`MainWriter._warm_up`)."""
 
     mn: str = "ecogov-committer-warm-up"
     state: LinkState = LinkState.OFFLINE

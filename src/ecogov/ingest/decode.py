@@ -92,28 +92,48 @@ def decode_values(packet: Packet, profile: DeviceProfile) -> DecodedPacket:
     decoded = DecodedPacket(data_time=data_time)
     if interval is None or data_time is None:
         return decoded
-    conversions, targets, values = profile.conversions, profile.targets, decoded.values
     for factor, fields in parameters.factors.items():
-        if factor not in conversions:
-            reason = profile.unit_problems.get(factor, f"not a {profile.medium.value} parameter")
-            decoded.skipped.append(f"{factor}: {reason}")
-            continue
-        flag = (fields.get("Flag") or DEFAULT_FLAG)[:2]
-        by_suffix = targets.get((factor, command_code))
-        if by_suffix is None:
-            by_suffix = targets[(factor, command_code)] = {}
-        for suffix, text in fields.items():
-            target = by_suffix.get(suffix)
-            if target is None:
-                statistic = SUFFIX_STATISTICS.get(suffix)
-                if statistic is None:
-                    continue
-                found = profile.new_target(factor, interval, statistic)
-                assert found is not None  # the factor has a conversion
-                target = by_suffix[suffix] = found
-            value = finite_number(text)
-            if value is None:
-                decoded.skipped.append(f"{factor}-{suffix}={text!r}: not a finite number")
-                continue
-            values.append((target, data_time, value * target.scale, flag))
+        decode_factor(
+            profile, factor, fields, command_code, interval, data_time, decoded.values, decoded.skipped
+        )
     return decoded
+
+
+def decode_factor(
+    profile: DeviceProfile,
+    factor: str,
+    fields: Mapping[str, str],
+    command_code: int,
+    interval: Interval,
+    data_time: int,
+    values: list[StoredValue],
+    skipped: list[str],
+) -> None:
+    """Append the stored values of one factor of an upload to ``values``, and to ``skipped`` one
+    sentence per value that cannot be stored (see :func:`decode_values`).
+
+    Storage targets are cached on the profile by (factor, CN) and suffix, for factors with a
+    unit conversion and suffixes that are stored, so a logger cannot grow the cache at will.
+    """
+    if factor not in profile.conversions:
+        reason = profile.unit_problems.get(factor, f"not a {profile.medium.value} parameter")
+        skipped.append(f"{factor}: {reason}")
+        return
+    flag = (fields.get("Flag") or DEFAULT_FLAG)[:2]
+    by_suffix = profile.targets.get((factor, command_code))
+    if by_suffix is None:
+        by_suffix = profile.targets[(factor, command_code)] = {}
+    for suffix, text in fields.items():
+        target = by_suffix.get(suffix)
+        if target is None:
+            statistic = SUFFIX_STATISTICS.get(suffix)
+            if statistic is None:
+                continue
+            found = profile.new_target(factor, interval, statistic)
+            assert found is not None  # the factor has a conversion
+            target = by_suffix[suffix] = found
+        value = finite_number(text)
+        if value is None:
+            skipped.append(f"{factor}-{suffix}={text!r}: not a finite number")
+            continue
+        values.append((target, data_time, value * target.scale, flag))

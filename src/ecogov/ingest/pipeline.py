@@ -14,12 +14,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Engine
 
 from ecogov.db.engine import session_factory
-from ecogov.ingest.decode import UPLOAD_INTERVALS, StoredValue, decode_values
+from ecogov.ingest.decode import UPLOAD_INTERVALS, StoredValue, decode_factor, decode_values
 from ecogov.ingest.devices import DeviceProfile, load_profiles
 from ecogov.ingest.models import FrameOutcome, QuarantineReason, Transport
 from ecogov.ingest.writer import FrameRecord
@@ -27,12 +27,18 @@ from ecogov.protocols.hj212 import (
     BEIJING_TIME,
     CrcError,
     CrcPolicy,
+    CrcStatus,
     Frame,
     Hj212Error,
     Packet,
     answers_for,
+    data_answer,
     parse,
+    parse_data_time,
+    read_plain,
 )
+from ecogov.protocols.hj212.legacy import FACTOR_CODE_2017
+from ecogov.protocols.hj212.packet import ACKNOWLEDGE_BIT
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +136,33 @@ class Verdict:
         return self.record.outcome is FrameOutcome.QUARANTINED
 
 
+@dataclass(slots=True)
+class PlainUpload:
+    """A data upload judged by :meth:`FramePipeline.judge_plain_upload`: what the general
+    judgement would give for it, without the objects it builds on the way.
+
+    Attributes
+    ----------
+    frame_row : tuple
+        Its ``ingest_frame`` row (:meth:`~ecogov.ingest.writer.FrameRecord.row`).
+    values : list of StoredValue
+    answers : tuple of bytes
+    received_at_ms : int
+    request_id : str
+        QN (the server checks whether an outbound request of its own carries it).
+    """
+
+    frame_row: tuple[Any, ...]
+    values: list[StoredValue]
+    answers: tuple[bytes, ...]
+    received_at_ms: int
+    request_id: str
+
+
+_STORED_ROW_CONSTANTS: Final = (CrcStatus.VALID.value, FrameOutcome.STORED.value, None, None)
+"""crc_status, outcome, reason and detail of every upload the shortcut takes."""
+
+
 class FramePipeline:
     """Registry check, parse and decode of frames for one ecogov process.
 
@@ -161,6 +194,80 @@ class FramePipeline:
         if profile is None and mn:
             profile = await self.directory.find(mn)
         return self.judge_with(frame, mn, profile, transport=transport, peer=peer)
+
+    def judge_plain_upload(
+        self, frame: Frame, mn: str, profile: DeviceProfile, *, transport: Transport, peer: str
+    ) -> PlainUpload | None:
+        """Judge a data upload of the registered device ``profile`` that has nothing unusual
+        about it, or say it is not one (None: :meth:`judge_with` judges it).
+
+        Nothing unusual: :func:`~ecogov.protocols.hj212.read_plain` reads the frame; its MN
+        is ``mn`` and its PW the registered one, the device is active; CN is an upload whose
+        values are stored; DataTime is 14 digits; no key is repeated; every factor code has
+        the 2017 shape and a unit conversion for this device; every stored value is a finite
+        number. That is what field loggers send nearly always, and here it costs no
+        :class:`Packet`, no :class:`Verdict`, no record objects. The outcome (archive row,
+        values, answers) is what :meth:`judge_with` gives for the same frame
+        (tests/ingest/test_pipeline.py compares them on generated frames).
+
+        References
+        ----------
+        As :meth:`judge_with`; HJ 212-2017 §6.5 (9014 for A = 1), Table 4 (DataTime).
+        """
+        plain = read_plain(frame)
+        if plain is None:
+            return None
+        request_id, _, command_code, password, device_id, flag, items = plain
+        interval = UPLOAD_INTERVALS.get(command_code)
+        if device_id != mn or password != profile.password or not profile.active or interval is None:
+            return None
+        fields: set[str] = set()
+        data_time_text = None
+        factors: dict[str, dict[str, str]] = {}
+        for key, value in items:
+            factor, dash, suffix = key.partition("-")
+            if not dash:
+                if key in fields:
+                    return None
+                fields.add(key)
+                if key == "DataTime":
+                    data_time_text = value
+                continue
+            by_suffix = factors.get(factor)
+            if by_suffix is None:
+                if not FACTOR_CODE_2017.fullmatch(factor):
+                    return None
+                by_suffix = factors[factor] = {}
+            elif suffix in by_suffix:
+                return None
+            by_suffix[suffix] = value
+        if data_time_text is None or len(data_time_text) != 14:
+            return None
+        try:
+            data_time = int(parse_data_time(data_time_text).timestamp())
+        except ValueError:
+            return None
+        values: list[StoredValue] = []
+        skipped: list[str] = []
+        for factor, by_suffix in factors.items():
+            decode_factor(profile, factor, by_suffix, command_code, interval, data_time, values, skipped)
+            if skipped:
+                return None
+        received_at_ms = int(self._clock() * 1000)
+        row = (
+            received_at_ms,
+            transport.value,
+            peer,
+            device_id,
+            command_code,
+            request_id,
+            data_time,
+            *_STORED_ROW_CONSTANTS,
+            len(values),
+            frame.raw,
+        )
+        answers = (data_answer(request_id, password, device_id, flag),) if flag & ACKNOWLEDGE_BIT else ()
+        return PlainUpload(row, values, answers, received_at_ms, request_id)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), BEIJING_TIME)

@@ -48,6 +48,7 @@ from ecogov.ingest.commands import (
     next_state,
 )
 from ecogov.ingest.committer import CommandUpdate, LinkRecord
+from ecogov.ingest.decode import StoredValue
 from ecogov.ingest.devices import DeviceProfile
 from ecogov.ingest.models import (
     CommandState,
@@ -58,7 +59,7 @@ from ecogov.ingest.models import (
     Transport,
 )
 from ecogov.ingest.pipeline import DeviceDirectory, FramePipeline, device_id_of
-from ecogov.ingest.writer import FrameRecord, GroupCommitWriter, WorkItem
+from ecogov.ingest.writer import FrameRecord, FrameRow, GroupCommitWriter, WorkItem
 from ecogov.protocols.hj212 import (
     BEIJING_TIME,
     CommandCode,
@@ -572,24 +573,51 @@ class Hj212Server:
         self._writer.enqueue(WorkItem(frame=record))
 
     def _on_frame(self, link: _Link, frame: Frame, mn: str | None, profile: DeviceProfile | None) -> None:
-        verdict = self.pipeline.judge_with(frame, mn, profile, transport=Transport.TCP, peer=link.peer)
         link.frames += 1
-        link.last_frame_at_ms = verdict.record.received_at_ms
         self.statistics.frames += 1
+        if profile is not None and mn is not None:
+            plain = self.pipeline.judge_plain_upload(
+                frame, mn, profile, transport=Transport.TCP, peer=link.peer
+            )
+            if plain is not None and (mn, plain.request_id) not in self._commands:
+                self._store(link, mn, plain.received_at_ms, plain.frame_row, plain.values, plain.answers)
+                return
+        verdict = self.pipeline.judge_with(frame, mn, profile, transport=Transport.TCP, peer=link.peer)
         if verdict.quarantined:
+            link.last_frame_at_ms = verdict.record.received_at_ms
             self._quarantine(link, verdict.record)
             return
         assert verdict.packet is not None
-        self._attach(link, verdict.packet.device_id, verdict.record.received_at_ms)
         self._track_command(verdict.packet)
-        self.statistics.stored += 1
-        item = WorkItem(
-            frame=verdict.record, values=verdict.values, received_at=verdict.record.received_at_ms // 1000
+        record = verdict.record
+        self._store(
+            link,
+            verdict.packet.device_id,
+            record.received_at_ms,
+            record.row(),
+            verdict.values,
+            verdict.answers,
         )
+
+    def _store(
+        self,
+        link: _Link,
+        mn: str,
+        received_at_ms: int,
+        frame_row: FrameRow,
+        values: list[StoredValue],
+        answers: tuple[bytes, ...],
+    ) -> None:
+        """Queue an accepted frame for its commit; its answers leave once it is committed."""
+        link.last_frame_at_ms = received_at_ms
+        self._attach(link, mn, received_at_ms)
+        self.statistics.stored += 1
         link.unanswered += 1
         if link.unanswered >= self.options.unanswered_per_link:
             link.pause(_PAUSED_UNANSWERED)
-        self._writer.enqueue(item, functools.partial(self._on_committed, link, verdict.answers))
+        self._writer.enqueue_frame(
+            frame_row, values, received_at_ms // 1000, functools.partial(self._on_committed, link, answers)
+        )
 
     def _on_committed(self, link: _Link, answers: tuple[bytes, ...], error: Exception | None) -> None:
         """Queue a frame's answers once its commit is done (called in submission order); the

@@ -77,6 +77,10 @@ CommitCallback = Callable[[Exception | None], None]
 """Called on the event loop once an item is committed (``None``) or was not (the error)."""
 
 
+FrameRow = tuple[Any, ...]
+"""One ``ingest_frame`` row, in the order of :data:`ecogov.ingest.committer.FRAME_COLUMNS`."""
+
+
 class CommitError(RuntimeError):
     """An item was not stored: the committer refused it (the database's error) or went away."""
 
@@ -99,8 +103,8 @@ class FrameRecord:
     detail: str | None = None
     value_count: int = 0
 
-    def row(self) -> tuple[Any, ...]:
-        """The ``ingest_frame`` row, in the order of :data:`ecogov.ingest.committer.FRAME_COLUMNS`."""
+    def row(self) -> FrameRow:
+        """The ``ingest_frame`` row (:data:`FrameRow`)."""
         return (
             self.received_at_ms,
             self.transport.value,
@@ -131,38 +135,24 @@ class WorkItem:
 
 
 @dataclass(slots=True)
-class WriterStatistics:
-    """Counters of the writer, read by the benchmark and the logs."""
+class WriterStatistics(Counters):
+    """What the committers of a writer have done (their :class:`Counters`, added up across
+    restarts), read by the benchmark and the logs."""
 
-    batches: int = 0
-    items: int = 0
-    values: int = 0
-    failures: int = 0
-    largest_batch: int = 0
-    merges: int = 0
-    merged: int = 0
-    write_seconds: float = 0.0
-    """Wall time the committer spent writing and committing batches."""
-    merge_seconds: float = 0.0
-    """Wall time the committer spent merging (commits wait meanwhile)."""
     restarts: int = 0
     """Committers started after one died."""
     batch_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=10_000))
     """Sizes of the latest batches (bounded)."""
+    _base: Counters = field(default_factory=Counters, repr=False)
 
     def take(self, counters: Counters) -> None:
-        """Add what a committer reports (its counters since it started) to what earlier ones did."""
-        for name in ("batches", "items", "values", "failures", "largest_batch", "merges", "merged"):
-            setattr(self, name, self._base.get(name, 0) + getattr(counters, name))
-        self.write_seconds = self._base.get("write_seconds", 0.0) + counters.write_seconds
-        self.merge_seconds = self._base.get("merge_seconds", 0.0) + counters.merge_seconds
+        """Add what the current committer reports (its counters since it started) to what earlier ones did."""
+        for name in Counters.__dataclass_fields__:
+            setattr(self, name, getattr(self._base, name) + getattr(counters, name))
 
     def new_committer(self) -> None:
         """What the next committer reports adds to the counters as they are now."""
-        names = ("batches", "items", "values", "failures", "largest_batch", "merges", "merged")
-        self._base = {name: getattr(self, name) for name in (*names, "write_seconds", "merge_seconds")}
-
-    _base: dict[str, float] = field(default_factory=dict, repr=False)
+        self._base = Counters(**{name: getattr(self, name) for name in Counters.__dataclass_fields__})
 
 
 @dataclass(slots=True)
@@ -177,17 +167,22 @@ class _Batch:
     unsettled: int = 0
     """Items whose outcome the committer has not reported yet (set when sent)."""
 
-    def add(self, item: WorkItem, on_commit: CommitCallback | None) -> None:
-        """Add ``item``'s rows, all of them or (when one cannot be built) none."""
+    def add(
+        self,
+        frame_row: FrameRow | None,
+        values: Sequence[StoredValue],
+        received_at: int,
+        links: Sequence[LinkRecord],
+        commands: Sequence[CommandUpdate],
+        on_commit: CommitCallback | None,
+    ) -> None:
+        """Add one item's rows, all of them or (when one cannot be built) none."""
         wire = self.wire
-        frame_row = item.frame.row() if item.frame is not None else None
-        received_at = item.received_at
         rows = [
-            (target.token, data_time, value, flag, received_at)
-            for target, data_time, value, flag in item.values
+            (target.token, data_time, value, flag, received_at) for target, data_time, value, flag in values
         ]
         keys = self.keys
-        for target, *_ in item.values:
+        for target, *_ in values:
             if target.token not in keys:
                 keys[target.token] = target.key
         index = len(wire.items)
@@ -198,9 +193,9 @@ class _Batch:
             wire.frame_rows.append(frame_row)
         wire.value_rows += rows
         wire.items.append((frame, start, start + len(rows)))
-        for link in item.links:
+        for link in links:
             wire.links.append((index, link))
-        for command in item.commands:
+        for command in commands:
             wire.commands.append((index, command))
         self.callbacks.append(on_commit)
 
@@ -316,20 +311,45 @@ class GroupCommitWriter:
         Callbacks of one batch run in submission order, in one event-loop callback. An item
         whose rows cannot be built raises here, and nothing of it is queued.
         """
+        frame_row = item.frame.row() if item.frame is not None else None
+        batch = self._batch_for(on_commit)
+        if batch is not None:
+            batch.add(frame_row, item.values, item.received_at, item.links, item.commands, on_commit)
+            self._added(batch)
+
+    def enqueue_frame(
+        self,
+        frame_row: FrameRow,
+        values: Sequence[StoredValue],
+        received_at: int,
+        on_commit: CommitCallback | None,
+    ) -> None:
+        """:meth:`enqueue` for an accepted frame whose archive row is already built (the HJ 212
+        server builds it directly for plain uploads, :meth:`FrameRecord.row` for the others)."""
+        batch = self._batch_for(on_commit)
+        if batch is not None:
+            batch.add(frame_row, values, received_at, (), (), on_commit)
+            self._added(batch)
+
+    def _batch_for(self, on_commit: CommitCallback | None) -> _Batch | None:
+        """The batch gathering now; None once the writer has stopped (``on_commit`` is failed)."""
         loop = self._loop
         assert loop is not None, "start() the writer first"
         if self._stopping and self._stopped is not None and self._stopped.done():
             if on_commit is not None:
                 loop.call_soon(on_commit, CommitError("the ingest writer has stopped"))
-            return
-        batch = self._gathering
-        batch.add(item, on_commit)
+            return None
+        return self._gathering
+
+    def _added(self, batch: _Batch) -> None:
+        """Close a full batch; have what gathered handed over if the committer waits for work."""
         if len(batch.wire.items) >= self._maximum_batch:
             self._full.append(batch)
             self._gathering = self._new_batch()
         if self._committer_ready and not self._hand_over_scheduled:
             self._hand_over_scheduled = True
-            loop.call_soon(self._hand_over)
+            assert self._loop is not None
+            self._loop.call_soon(self._hand_over)
 
     def submit(self, item: WorkItem) -> asyncio.Future[None]:
         """Queue ``item``; the returned future resolves once it is committed (or fails)."""

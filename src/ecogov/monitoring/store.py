@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from ecogov.choices import SourceType
-from ecogov.db.bulk import insert_rows
+from ecogov.db.bulk import append_rows
 from ecogov.db.engine import INGEST_SCHEMA, for_writing
 from ecogov.monitoring.models import Interval, Series, Statistic
 from ecogov.registry import catalogue
@@ -170,20 +170,7 @@ def append_pending(connection: Connection, rows: Sequence[PendingRow]) -> int:
     merged. Series ids are not checked here (:func:`merge_pending` drops values whose series
     has been deleted meanwhile).
     """
-    if not rows:
-        return 0
-    driver = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        statement = f"COPY {PENDING_TABLE} ({_PENDING_COLUMNS}) FROM STDIN"
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
-        return len(rows)
-    cursor = driver.cursor()  # type: ignore[union-attr]
-    try:
-        return insert_rows(cursor, f"INSERT INTO {PENDING_TABLE} ({_PENDING_COLUMNS})", rows, 5)
-    finally:
-        cursor.close()
+    return append_rows(connection, PENDING_TABLE, _PENDING_COLUMNS, rows)
 
 
 def merge_pending(connection: Connection, maximum_rows: int | None = None) -> int:

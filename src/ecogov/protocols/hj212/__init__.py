@@ -38,6 +38,7 @@ from ecogov.protocols.hj212.build import (
     build_stop_realtime_data,
     build_time_calibration_request,
     build_upload,
+    data_answer,
     format_time,
     frame_segment,
     make_request_id,
@@ -98,6 +99,7 @@ from ecogov.protocols.hj212.parse import (
     parse,
     parse_command_parameters,
     parse_data_time,
+    read_plain,
     split_frame,
 )
 
@@ -159,6 +161,7 @@ __all__ = [
     "compose_flag",
     "crc16",
     "crc16_modbus",
+    "data_answer",
     "detect_dialect",
     "format_crc",
     "format_time",
@@ -168,6 +171,7 @@ __all__ = [
     "parse",
     "parse_command_parameters",
     "parse_data_time",
+    "read_plain",
     "split_frame",
     "translate_legacy_code",
     "version_bits_of",

@@ -57,6 +57,7 @@ __all__ = [
     "build_stop_realtime_data",
     "build_time_calibration_request",
     "build_upload",
+    "data_answer",
     "format_time",
     "frame_segment",
     "make_request_id",
@@ -254,11 +255,16 @@ def build_data_answer(packet: Packet) -> bytes:
     its own QN), ``ST=91``, ``Flag`` = the packet's version bits with A = D = 0 (4 for 2017,
     0 for 2005, 8 for 2025), ``CP=&&&&``.
     """
-    flag = (packet.flag or 0) & ~(SPLIT_BIT | ACKNOWLEDGE_BIT)  # the version bits, A = D = 0
-    after_request_id = _data_answer_after_request_id(packet.password, packet.device_id, flag)
-    if packet.request_id is None:
+    return data_answer(packet.request_id, packet.password, packet.device_id, packet.flag)
+
+
+def data_answer(request_id: str | None, password: str | None, device_id: str, flag: int | None) -> bytes:
+    """:func:`build_data_answer` from the fields of the upload (QN, PW, MN, Flag)."""
+    version_bits = (flag or 0) & ~(SPLIT_BIT | ACKNOWLEDGE_BIT)  # A = D = 0
+    after_request_id = _data_answer_after_request_id(password, device_id, version_bits)
+    if request_id is None:
         return frame_segment(after_request_id)
-    return frame_segment(f"QN={packet.request_id};{after_request_id}")
+    return frame_segment(f"QN={request_id};{after_request_id}")
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Final
 
 from ecogov.protocols.hj212.codes import Dialect, ProtocolVersion
-from ecogov.protocols.hj212.crc import CrcPolicy, CrcStatus, check_crc
+from ecogov.protocols.hj212.crc import CrcPolicy, CrcStatus, check_crc, crc16
 from ecogov.protocols.hj212.errors import CommandParameterError, FramingError, HeaderError
 from ecogov.protocols.hj212.framing import (
     MAXIMUM_DATA_LENGTH,
@@ -40,10 +40,12 @@ from ecogov.protocols.hj212.packet import (
 
 __all__ = [
     "HEADER_FIELDS",
+    "PlainFrame",
     "detect_dialect",
     "parse",
     "parse_command_parameters",
     "parse_data_time",
+    "read_plain",
     "split_frame",
 ]
 
@@ -605,3 +607,62 @@ def _header(header_text: str, problems: list[Problem]) -> _Header:
         packet_index,
         extras,
     )
+
+
+PlainFrame = tuple[str, str, int, str, str, int, list[tuple[str, str]]]
+"""(QN, ST, CN, PW, MN, Flag, CP items) of a frame in the standard's own form."""
+
+
+def read_plain(frame: Frame) -> PlainFrame | None:
+    """Read a frame that :func:`parse` would read without a single problem, or say it is not one.
+
+    The receiving server's shortcut for the frames that field loggers send nearly always:
+    ASCII, a 4-digit upper-case Appendix A CRC that matches, a data segment of at most 1,024
+    bytes, the header as Appendix C writes it (QN, ST, CN, PW, MN, Flag; not split) and a CP
+    of ``key=value`` items only. For these it gives what :func:`parse` gives for the same
+    fields (tests/protocols/hj212 compare them); for anything else it gives None, and
+    :func:`parse` reads the frame and says what deviates.
+
+    Parameters
+    ----------
+    frame : Frame
+        From :class:`~ecogov.protocols.hj212.framing.FrameScanner`.
+
+    Returns
+    -------
+    PlainFrame or None
+        The CP items in wire order, keys and values as sent.
+
+    References
+    ----------
+    HJ 212-2017 §6.2 (Table 2), §6.3.2 (Table 3), §6.3.3, Appendix A (CRC), Appendix C.
+    """
+    crc_text = frame.crc_text
+    if (
+        frame.length_in_characters
+        or frame.declared_length > STANDARD_DATA_LENGTH
+        or len(crc_text) != 4
+        or crc_text != crc_text.upper()
+    ):
+        return None
+    segment = frame.segment
+    if not segment.isascii() or crc16(segment) != int(crc_text, 16):
+        return None
+    text = segment.decode("ascii")
+    index = text.find("CP=&&")
+    if index < 0:
+        return None
+    header = _CANONICAL_HEADER.fullmatch(text, 0, index)
+    if header is None:
+        return None
+    request_id, system_code, command_text, password, device_id, flag_text = header.groups()
+    flag = int(flag_text)
+    if flag > 255 or flag & SPLIT_BIT or len(device_id) > _MAXIMUM_DEVICE_ID:
+        return None
+    cp = text[index + 5 :].rstrip()
+    if not cp.endswith("&&"):
+        return None
+    cp = cp[:-2]
+    if not _PLAIN_ITEMS.fullmatch(cp):
+        return None
+    return request_id, system_code, int(command_text), password, device_id, flag, _PLAIN_ITEM.findall(cp)

@@ -241,6 +241,42 @@ def test_every_valid_frame_is_recovered_exactly_once(
             assert stream[event.offset : event.offset + len(event.raw)] == event.raw
 
 
+@given(
+    parts=st.lists(st.tuples(tricky_garbage, valid_frames()), max_size=6),
+    trailing=tricky_garbage,
+    cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=30),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_noise_counted_does_not_depend_on_how_the_stream_is_cut(
+    parts: list[tuple[bytes, bytes]], trailing: bytes, cuts: list[int]
+) -> None:
+    """The server counts discarded bytes as port noise: a read that happens to begin with a CR
+    or LF inside garbage must count it as a read of the whole stream does (only CR/LF after a
+    frame is its tail). The frames found are the same too."""
+    stream = b"".join(garbage + valid for garbage, valid in parts) + trailing
+    bounds = sorted({0, len(stream), *(cut for cut in cuts if cut < len(stream))})
+    cut_scanner = FrameScanner()
+    cut_events = [
+        event for begin, end in itertools.pairwise(bounds) for event in cut_scanner.feed(stream[begin:end])
+    ]
+    cut_events += cut_scanner.close()
+    whole_scanner = FrameScanner()
+    whole_events = whole_scanner.feed(stream) + whole_scanner.close()
+    assert frames_of(cut_events) == frames_of(whole_events)
+    assert sum(event.length for event in discards_of(cut_events)) == sum(
+        event.length for event in discards_of(whole_events)
+    )
+
+
+def test_a_read_that_begins_with_lf_inside_garbage_counts_it_as_noise() -> None:
+    """Garbage x, LF, y read as ``x`` then the rest: the LF follows garbage, not a frame, so all
+    three bytes are noise, as when the three arrive in one read."""
+    scanner = FrameScanner()
+    events = scanner.feed(b"x") + scanner.feed(b"\ny" + APPENDIX_A_FRAME)
+    assert sum(event.length for event in discards_of(events)) == 3
+    assert frames_of(events) == [APPENDIX_A_FRAME[:-2]]
+
+
 class _ScanOnly(FrameScanner):
     """The scanner without its whole-frames shortcut: every read goes through the general scan."""
 

@@ -144,6 +144,10 @@ class FrameScanner:
         self._buffer_offset = 0  # stream offset of self._buffer[0]
         self._noise_start: int | None = None  # buffer index where the pending noise run starts
         self._noise_reason = DiscardReason.NO_FRAME_START
+        self._after_frame = True
+        """Nothing but CR/LF since the last frame (or the stream's start): CR/LF read now ends a
+        frame and is no noise. Kept across :meth:`feed` calls, so that how the stream is cut
+        into reads does not change what is counted as noise."""
 
     @property
     def maximum_buffer(self) -> int:
@@ -212,6 +216,7 @@ class FrameScanner:
             while position < end and data[position] in _TAIL:
                 position += 1
         self._buffer_offset += end
+        self._after_frame = True
         return frames
 
     def _scan(self, data: bytes) -> list[Frame | Discarded]:
@@ -246,6 +251,7 @@ class FrameScanner:
             assert isinstance(outcome, Frame)
             self._flush_noise(start, events)
             events.append(outcome)
+            self._after_frame = True
             position = start + len(outcome.raw)
         self._flush_noise(position, events)
         del buffer[:position]
@@ -307,15 +313,18 @@ class FrameScanner:
         )
 
     def _mark_noise(self, begin: int, end: int, reason: DiscardReason) -> None:
-        """Extend the pending noise run over ``buffer[begin:end]``; CR/LF alone is no noise."""
+        """Extend the pending noise run over ``buffer[begin:end]``; CR/LF that ends a frame is
+        no noise."""
         if end <= begin or self._noise_start is not None:
             return
-        buffer = self._buffer
-        while begin < end and buffer[begin] in _TAIL:
-            begin += 1
+        if self._after_frame:
+            buffer = self._buffer
+            while begin < end and buffer[begin] in _TAIL:
+                begin += 1
         if begin < end:
             self._noise_start = begin
             self._noise_reason = reason
+            self._after_frame = False
 
     def _flush_noise(self, end: int, events: list[Frame | Discarded]) -> None:
         """Report the pending noise run, which ends at ``buffer[end]``."""

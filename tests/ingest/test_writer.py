@@ -189,3 +189,37 @@ def test_an_item_the_writer_cannot_take_apart_is_refused_to_its_sender(engine: E
     asyncio.run(scenario())
     with session_factory(engine)() as session:
         assert set(session.scalars(select(DeviceLink.mn))) == {"MN-A"}
+
+
+def test_the_after_settling_hook_runs_once_after_each_round_of_callbacks(engine: Engine) -> None:
+    """Commit interval 1 s: three items queued together are committed in one transaction, so
+    their three callbacks run in one round and the hook runs once, after all three (the HJ 212
+    server writes the round's answers there). A fourth item queued while the committer is
+    killed fails: its callback runs and the hook runs again, after it."""
+    events: list[str] = []
+
+    async def scenario() -> None:
+        writer = GroupCommitWriter(
+            engine, commit_interval_seconds=1.0, after_settling=lambda: events.append("hook")
+        )
+        await writer.start()
+        await asyncio.wait_for(writer.submit(_link("MN-0")), timeout=10)
+        events.clear()  # the first commit, alone, opened the interval
+        done = asyncio.get_running_loop().create_future()
+        for name in ("MN-A", "MN-B", "MN-C"):
+            writer.enqueue(_link(name), lambda error, name=name: events.append(f"{name} {error is None}"))
+        writer.enqueue(_link("MN-D"), lambda error: done.set_result(None))
+        await asyncio.wait_for(done, timeout=10)
+        committer = writer.committer_pid
+        assert committer is not None
+        failed = asyncio.get_running_loop().create_future()
+        writer.enqueue(
+            _link("MN-E"), lambda error: events.append(f"MN-E {error is None}") or failed.set_result(None)
+        )
+        os.kill(committer, signal.SIGKILL)
+        await asyncio.wait_for(failed, timeout=10)
+        await writer.stop()
+
+    asyncio.run(scenario())
+    assert events[:4] == ["MN-A True", "MN-B True", "MN-C True", "hook"]
+    assert events[4:6] == ["MN-E False", "hook"]

@@ -316,7 +316,9 @@ class Hj212Server:
         self.clock = clock
         self._engine = engine
         self._sessions = session_factory(engine)
-        self._writer = GroupCommitWriter(engine)
+        self._writer = GroupCommitWriter(engine, after_settling=self._send_answers)
+        self._answering: list[_Link] = []
+        """Links with answers queued by the commit callbacks now running."""
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.directory = DeviceDirectory(
@@ -621,7 +623,7 @@ class Hj212Server:
 
     def _on_committed(self, link: _Link, answers: tuple[bytes, ...], error: Exception | None) -> None:
         """Queue a frame's answers once its commit is done (called in submission order); the
-        answers of one commit leave in one write per link."""
+        answers of one commit leave in one write per link, in :meth:`_send_answers`."""
         link.unanswered -= 1
         if link.unanswered < self.options.unanswered_per_link:
             link.resume(_PAUSED_UNANSWERED)
@@ -630,15 +632,17 @@ class Hj212Server:
             return  # not stored, so not answered: the logger retransmits
         if answers and not link.closed:
             if not link.outgoing:
-                assert self._loop is not None
-                self._loop.call_soon(self._flush, link)
+                self._answering.append(link)
             link.outgoing += answers
             self.statistics.answers += len(answers)
 
-    @staticmethod
-    def _flush(link: _Link) -> None:
-        outgoing, link.outgoing = link.outgoing, []
-        link.send(outgoing)
+    def _send_answers(self) -> None:
+        """Write the answers queued by a round of commit callbacks (the writer calls it right
+        after them, so that they leave before the event loop reads more)."""
+        answering, self._answering = self._answering, []
+        for link in answering:
+            outgoing, link.outgoing = link.outgoing, []
+            link.send(outgoing)
 
     def _attach(self, link: _Link, mn: str, now_ms: int) -> None:
         """Bind ``mn`` to ``link``, closing the MN's older link (reference R8)."""

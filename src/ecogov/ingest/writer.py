@@ -235,6 +235,10 @@ class GroupCommitWriter:
     merge_rows : int
         Most rows per merge (:data:`DEFAULT_MERGE_ROWS`); a merge also starts as soon as this
         many rows wait.
+    after_settling : callable, optional
+        Called once after every round of callbacks (a commit report's, or a failure's): the HJ 212
+        server writes the answers those callbacks queued there, in the same event-loop callback
+        rather than one later.
 
     Notes
     -----
@@ -250,7 +254,9 @@ class GroupCommitWriter:
         commit_interval_seconds: float = DEFAULT_COMMIT_INTERVAL_SECONDS,
         merge_interval_seconds: float = DEFAULT_MERGE_INTERVAL_SECONDS,
         merge_rows: int = DEFAULT_MERGE_ROWS,
+        after_settling: Callable[[], None] | None = None,
     ) -> None:
+        self._after_settling = after_settling
         self._settings = Settings(
             database_url=engine.url.render_as_string(hide_password=False),
             commit_interval_seconds=commit_interval_seconds,
@@ -427,7 +433,7 @@ class GroupCommitWriter:
             if not batch.unsettled:
                 del self._sent[number]
                 self.statistics.batch_sizes.append(len(callbacks))
-            _run_callbacks(calls)
+            self._run_callbacks(calls)
         elif kind == "stopped":
             self.statistics.take(message[1])
             if self._stopped is not None and not self._stopped.done():
@@ -447,7 +453,7 @@ class GroupCommitWriter:
         lost = CommitError("the ingest committer went away before reporting the commit")
         in_flight = list(self._sent.values())
         self._sent.clear()
-        _run_callbacks([(on_commit, lost) for batch in in_flight for on_commit in batch.callbacks])
+        self._run_callbacks([(on_commit, lost) for batch in in_flight for on_commit in batch.callbacks])
         if self._started is not None and not self._started.done():
             self._started.set_exception(CommitError("the ingest committer exited while starting"))
         if self._stopped is not None and not self._stopped.done():
@@ -513,14 +519,18 @@ class GroupCommitWriter:
         waiting = [*self._full, self._gathering]
         self._full.clear()
         self._gathering = self._new_batch()
-        _run_callbacks([(on_commit, error) for batch in waiting for on_commit in batch.callbacks])
+        self._run_callbacks([(on_commit, error) for batch in waiting for on_commit in batch.callbacks])
 
-
-def _run_callbacks(calls: list[tuple[CommitCallback | None, Exception | None]]) -> None:
-    for on_commit, error in calls:
-        if on_commit is None:
-            continue
-        try:
-            on_commit(error)
-        except Exception:
-            log.exception("ingest writer: a commit callback failed")
+    def _run_callbacks(self, calls: list[tuple[CommitCallback | None, Exception | None]]) -> None:
+        for on_commit, error in calls:
+            if on_commit is None:
+                continue
+            try:
+                on_commit(error)
+            except Exception:
+                log.exception("ingest writer: a commit callback failed")
+        if calls and self._after_settling is not None:
+            try:
+                self._after_settling()
+            except Exception:
+                log.exception("ingest writer: the after-settling hook failed")

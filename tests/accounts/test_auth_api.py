@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -263,3 +264,35 @@ def test_sign_in_is_audited_as_the_account_and_failures_as_the_public(
         ("public", "public"),
         (username, "city_analyst"),
     ]
+
+
+def test_bearer_requests_stay_200_while_another_connection_commits_all_the_time(
+    engine: Engine, client: TestClient
+) -> None:
+    """The HJ 212 committer commits to the main database every second or faster. Here a thread
+    commits ``last_used_at = NULL`` on every token in a loop, so that each request finds its
+    token's use due and records it. On SQLite a request that read, then wrote in the same
+    transaction failed ("database is locked", SQLITE_BUSY_SNAPSHOT) whenever one of those
+    commits fell in between; every request must be answered 200."""
+    with session_factory(engine)() as session:
+        headers = token_headers(session, Role.CITY_ANALYST)
+    stop = threading.Event()
+    commits = 0
+
+    def keep_committing() -> None:
+        nonlocal commits
+        with engine.connect() as connection:
+            while not stop.is_set():
+                with connection.begin():
+                    connection.execute(text("UPDATE api_token SET last_used_at = NULL"))
+                commits += 1
+
+    writer = threading.Thread(target=keep_committing)
+    writer.start()
+    try:
+        statuses = [client.get(f"{AUTH}/me", headers=headers).status_code for _ in range(200)]
+    finally:
+        stop.set()
+        writer.join()
+    assert commits > 200
+    assert statuses == [200] * 200

@@ -370,24 +370,59 @@ def list_tokens(session: Session, *, principal: Principal) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.name)))
 
 
-def principal_for_token(session: Session, plain: str, *, now: int | None = None) -> Principal | None:
-    """The principal of a bearer token, or ``None`` when it is unknown, expired or revoked.
+@dataclass(frozen=True)
+class TokenCheck:
+    """A valid bearer token as read by :func:`check_token`."""
 
-    ``last_used_at`` is updated with a plain UPDATE (not an audited record change), at most
-    once per :data:`TOKEN_LAST_USED_RESOLUTION_S`.
+    principal: Principal
+    token_id: int
+    use_due: bool
+    """``last_used_at`` is older than :data:`TOKEN_LAST_USED_RESOLUTION_S` (or unset): record
+    this use with :func:`record_token_use`."""
+
+
+def check_token(session: Session, plain: str, *, now: int) -> TokenCheck | None:
+    """Read a bearer token (no write): ``None`` when it is unknown, expired or revoked.
+
+    The sign-in middleware reads in a reading transaction and records the use, when due, in a
+    writing one of its own: on SQLite a reading transaction that then writes fails whenever
+    another connection (the HJ 212 committer, every second) committed in between
+    (:func:`ecogov.db.engine.for_writing`).
+
+    Parameters
+    ----------
+    now : int
+        Seconds since the epoch (UTC).
     """
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    now = _now() if now is None else now
     record = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))).first()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None
-    if record.last_used_at is None or now - record.last_used_at >= TOKEN_LAST_USED_RESOLUTION_S:
-        session.execute(update(ApiToken).where(ApiToken.id == record.id).values(last_used_at=now))
-    return Principal(
+    principal = Principal(
         role=record.role,
         user_id=None,
         username=f"token:{record.name}",
         county_code=record.county_code,
         enterprise_id=record.enterprise_id,
     )
+    use_due = record.last_used_at is None or now - record.last_used_at >= TOKEN_LAST_USED_RESOLUTION_S
+    return TokenCheck(principal, record.id, use_due)
+
+
+def record_token_use(session: Session, token_id: int, *, now: int) -> None:
+    """Set a token's ``last_used_at`` to ``now`` (a plain UPDATE, not an audited record change)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+
+
+def principal_for_token(session: Session, plain: str, *, now: int | None = None) -> Principal | None:
+    """The principal of a bearer token, or ``None`` when it is unknown, expired or revoked;
+    records the use (at most once per :data:`TOKEN_LAST_USED_RESOLUTION_S`) in ``session``,
+    which must be a writing one on SQLite (see :func:`check_token`)."""
+    now = _now() if now is None else now
+    check = check_token(session, plain, now=now)
+    if check is None:
+        return None
+    if check.use_due:
+        record_token_use(session, check.token_id, now=now)
+    return check.principal

@@ -25,6 +25,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -232,9 +233,18 @@ class SecurityMiddleware:
             if scheme.lower() != "bearer" or not credentials.strip():
                 return PUBLIC, None, _json_response(401, "Authorization must be 'Bearer <API token>'")
 
+            writing_factory = scope["app"].state.writing_session_factory
+
             def by_token() -> Principal | None:
+                now = int(time.time())
                 with factory() as session, session.begin():
-                    return accounts.principal_for_token(session, credentials.strip())
+                    check = accounts.check_token(session, credentials.strip(), now=now)
+                if check is None:
+                    return None
+                if check.use_due:  # a transaction that writes begins as one (accounts.check_token)
+                    with writing_factory() as session, session.begin():
+                        accounts.record_token_use(session, check.token_id, now=now)
+                return check.principal
 
             principal = await run_in_threadpool(by_token)
             if principal is None:

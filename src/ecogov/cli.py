@@ -27,7 +27,7 @@ from ecogov.aggregation.cli import app as aggregate_app
 from ecogov.alerts.cli import app as alerts_app
 from ecogov.cases.cli import app as cases_app
 from ecogov.config import get_settings
-from ecogov.db.engine import ingest_database_path, make_engine, session_factory
+from ecogov.db.engine import for_writing, ingest_database_path, make_engine, session_factory
 from ecogov.ingest.cli import ingest_app
 from ecogov.ingest.server_cli import simulate_command
 from ecogov.registry.cli import app as registry_app
@@ -100,7 +100,7 @@ def db_upgrade(
 
     engine = make_engine(database_url or get_settings().database_url)
     upgrade(engine, revision)
-    with session_factory(engine)() as session, session.begin():
+    with session_factory(for_writing(engine))() as session, session.begin():
         rows = sync_parameter_catalogue(session)
     console.print(f"database at {revision}; parameter catalogue has {rows} rows")
 

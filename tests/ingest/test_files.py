@@ -8,13 +8,14 @@ importer.
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from ecogov.accounts.principal import SYSTEM, AccessDeniedError, Principal, Role
 from ecogov.db.engine import session_factory
@@ -182,6 +183,58 @@ def test_beijing_fixture_values_equal_the_raw_file(engine: Engine) -> None:
     assert {(s.unit, s.interval, s.statistic, s.medium) for s in series} == {
         ("mg/m³", Interval.HOUR, Statistic.AVERAGE, "ambient_air")
     }
+
+
+def test_imports_succeed_while_another_connection_commits_all_the_time(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """While the platform runs, its HJ 212 committer commits to the main database every second
+    or faster. Here a thread commits a change to a station row in a loop while 20 files of 100
+    hourly rows (two pollutants each) are imported one after another. An import reads (its
+    sources, the series it will write) before it writes: on SQLite, begun as a reader, it
+    failed at its first write ("database is locked", SQLITE_BUSY_SNAPSHOT) whenever one of
+    those commits fell in between. All 20 × 100 × 2 values must be stored."""
+    make_stations(engine, "AQ001")
+    start = datetime(2023, 1, 1, 1)
+    paths = [
+        write_csv(
+            tmp_path / f"air-{number}.csv",
+            [
+                ["站点编码", "监测时间", "PM2.5", "PM10"],
+                *(
+                    [
+                        "AQ001",
+                        (start + timedelta(hours=hour)).strftime("%Y-%m-%d %H:%M"),
+                        hour % 97,
+                        hour % 89,
+                    ]
+                    for hour in range(100 * number, 100 * (number + 1))
+                ),
+            ],
+        )
+        for number in range(20)
+    ]
+    stop = threading.Event()
+    commits = 0
+
+    def keep_committing() -> None:
+        nonlocal commits
+        with engine.connect() as connection:
+            while not stop.is_set():
+                with connection.begin():
+                    connection.execute(text("UPDATE air_station SET name = name || '' WHERE code = 'AQ001'"))
+                commits += 1
+
+    writer = threading.Thread(target=keep_committing)
+    writer.start()
+    try:
+        written = [run_import(engine, "ambient-hourly", path).values_written for path in paths]
+    finally:
+        stop.set()
+        writer.join()
+    assert commits > 0
+    assert written == [200] * 20
+    assert len(stored(engine)) == 4_000
 
 
 def test_spring_festival_fireworks_fall_in_the_first_hour_after_midnight(engine: Engine) -> None:

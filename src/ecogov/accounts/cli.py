@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from ecogov.accounts import service
 from ecogov.accounts.principal import SYSTEM, AccessDeniedError, Role
 from ecogov.config import get_settings
-from ecogov.db.engine import make_engine, session_factory
+from ecogov.db.engine import for_writing, make_engine, session_factory
 from ecogov.standards.editions import BEIJING
 
 app = typer.Typer(
@@ -105,7 +105,7 @@ def create(
     password = _password(password_stdin)
     engine = _engine(database_url)
     try:
-        with session_factory(engine)() as session, session.begin():
+        with session_factory(for_writing(engine))() as session, session.begin():
             enterprise_id = service.enterprise_id_of(session, enterprise) if enterprise else None
             account = service.create_user(
                 session,
@@ -125,7 +125,7 @@ def create(
 def _set_active(username: str, active: bool, database_url: str | None) -> None:
     engine = _engine(database_url)
     try:
-        with session_factory(engine)() as session, session.begin():
+        with session_factory(for_writing(engine))() as session, session.begin():
             service.set_active(session, principal=SYSTEM, username=username, active=active)
     except service.AccountError as error:
         raise _fail(error) from error
@@ -158,7 +158,7 @@ def reset_password(
     password = _password(password_stdin)
     engine = _engine(database_url)
     try:
-        with session_factory(engine)() as session, session.begin():
+        with session_factory(for_writing(engine))() as session, session.begin():
             service.reset_password(session, principal=SYSTEM, username=username, password=password)
     except service.AccountError as error:
         raise _fail(error) from error
@@ -200,7 +200,7 @@ def token_create(
     """Issue a token and print it once (only its hash is kept: store it now)."""
     engine = _engine(database_url)
     try:
-        with session_factory(engine)() as session, session.begin():
+        with session_factory(for_writing(engine))() as session, session.begin():
             enterprise_id = service.enterprise_id_of(session, enterprise) if enterprise else None
             issued = service.create_token(
                 session,
@@ -225,7 +225,7 @@ def token_revoke(
     """Revoke a token; it is refused from the next request on."""
     engine = _engine(database_url)
     try:
-        with session_factory(engine)() as session, session.begin():
+        with session_factory(for_writing(engine))() as session, session.begin():
             service.revoke_token(session, principal=SYSTEM, name=name)
     except service.AccountError as error:
         raise _fail(error) from error

@@ -34,7 +34,7 @@ from ecogov.cases.schemas import (
     OverduePublic,
     WeeklyPublic,
 )
-from ecogov.db.engine import make_engine, session_factory
+from ecogov.db.engine import for_writing, make_engine, session_factory
 from ecogov.db.migrate import current_revision
 
 app = typer.Typer(
@@ -103,7 +103,7 @@ def _session(database_url: str | None) -> Iterator[Session]:
     """A session in one transaction; refusals print their field and message and exit 1."""
     engine = _engine(database_url)
     try:
-        with session_factory(engine)() as session, session.begin():
+        with session_factory(for_writing(engine))() as session, session.begin():
             yield session
     except CaseError as error:
         errors.print(f"[red]refused[/red] {error.field}={error.value!r}: {error.message}")

@@ -55,7 +55,7 @@ from sqlalchemy.orm import Session
 from ecogov.accounts.principal import AccessDeniedError, Principal, Role
 from ecogov.choices import OutletKind, SourceType
 from ecogov.db.base import Base
-from ecogov.db.engine import session_factory
+from ecogov.db.engine import for_writing, session_factory
 from ecogov.ingest.layouts import (
     MISSING_MARKERS,
     HourLabel,
@@ -1046,7 +1046,7 @@ def import_file(
         summary.units = {column.header: (column.unit, column.factor) for column in plan.values}
         hour_label = options.hour_label or layout.hour_label
         clock = _Clock(layout, hour_label, int(time.time()))
-        with session_factory(engine)() as session:
+        with session_factory(for_writing(engine))() as session:
             sources = _Sources(session, layout, options.source_map, principal)
             collected, errors = _check_rows(table, layout, plan, sources, clock, summary, progress)
             if errors:

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine, func, select
 
 from ecogov.accounts.principal import SYSTEM
-from ecogov.db.engine import make_engine, session_factory
+from ecogov.db.engine import for_writing, make_engine, session_factory
 from ecogov.db.migrate import current_revision
 from ecogov.registry import service
 from ecogov.registry.files import SUPPORTED_SUFFIXES, FileFormatError, geojson_kinds, read_rows, write_rows
@@ -152,7 +152,7 @@ def import_file(
         raise typer.Exit(1) from error
     engine = _engine(database_url)
     try:
-        with _progress() as progress, session_factory(engine)() as session, session.begin():
+        with _progress() as progress, session_factory(for_writing(engine))() as session, session.begin():
             tracked = _Tracked(rows, progress, f"{kind.label_zh} {kind.name}")
             count = service.import_rows(session, kind, tracked, principal=SYSTEM)
     except service.ImportRejectedError as error:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from accounts.helpers import make_user, sign_in, token_headers
+from db.helpers import committing_in_a_loop
 from ecogov.accounts.principal import Role
 from ecogov.api.app import API_PREFIX, create_app
 from ecogov.api.security import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
@@ -276,23 +276,7 @@ def test_bearer_requests_stay_200_while_another_connection_commits_all_the_time(
     commits fell in between; every request must be answered 200."""
     with session_factory(engine)() as session:
         headers = token_headers(session, Role.CITY_ANALYST)
-    stop = threading.Event()
-    commits = 0
-
-    def keep_committing() -> None:
-        nonlocal commits
-        with engine.connect() as connection:
-            while not stop.is_set():
-                with connection.begin():
-                    connection.execute(text("UPDATE api_token SET last_used_at = NULL"))
-                commits += 1
-
-    writer = threading.Thread(target=keep_committing)
-    writer.start()
-    try:
+    with committing_in_a_loop(engine, "UPDATE api_token SET last_used_at = NULL") as commits:
         statuses = [client.get(f"{AUTH}/me", headers=headers).status_code for _ in range(200)]
-    finally:
-        stop.set()
-        writer.join()
-    assert commits > 200
+    assert commits.count > 200
     assert statuses == [200] * 200

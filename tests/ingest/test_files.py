@@ -8,15 +8,15 @@ importer.
 from __future__ import annotations
 
 import csv
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
+from db.helpers import committing_in_a_loop
 from ecogov.accounts.principal import SYSTEM, AccessDeniedError, Principal, Role
 from ecogov.db.engine import session_factory
 from ecogov.ingest import files
@@ -214,25 +214,11 @@ def test_imports_succeed_while_another_connection_commits_all_the_time(
         )
         for number in range(20)
     ]
-    stop = threading.Event()
-    commits = 0
-
-    def keep_committing() -> None:
-        nonlocal commits
-        with engine.connect() as connection:
-            while not stop.is_set():
-                with connection.begin():
-                    connection.execute(text("UPDATE air_station SET name = name || '' WHERE code = 'AQ001'"))
-                commits += 1
-
-    writer = threading.Thread(target=keep_committing)
-    writer.start()
-    try:
+    with committing_in_a_loop(
+        engine, "UPDATE air_station SET name = name || '' WHERE code = 'AQ001'"
+    ) as commits:
         written = [run_import(engine, "ambient-hourly", path).values_written for path in paths]
-    finally:
-        stop.set()
-        writer.join()
-    assert commits > 0
+    assert commits.count > 0
     assert written == [200] * 20
     assert len(stored(engine)) == 4_000
 

@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     hj212_port: int = Field(default=9212, ge=1, le=65535)
+    ingest_archive_days: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Days a raw HJ 212 frame stays in the ingest archive after it was received; unset keeps "
+            "every frame (the values stay in measurement either way)."
+        ),
+    )
     var_dir: Path = Path("var")
     timezone: str = Field(default="Asia/Shanghai", description="Local time of the bureau (Beijing time).")
     case_attachments_dir: Path | None = Field(

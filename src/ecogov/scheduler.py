@@ -1,6 +1,7 @@
-"""The in-process scheduler of ``ecogov serve``: aggregation, detection rules, case deadlines.
+"""The in-process scheduler of ``ecogov serve``: aggregation, detection rules, case deadlines,
+the raw archive's retention.
 
-Every :attr:`~ecogov.config.Settings.scheduler_interval_seconds` one round runs the three jobs
+Every :attr:`~ecogov.config.Settings.scheduler_interval_seconds` one round runs the four jobs
 in order, each in a worker thread and its own transactions:
 
 ``aggregation``
@@ -11,6 +12,10 @@ in order, each in a worker thread and its own transactions:
     (the first run looks back one day), then the ``rules`` watermark moves to the window's end.
 ``deadlines``
     :func:`ecogov.cases.service.check_deadlines` at ``now`` (idempotent in the case engine).
+``archive``
+    :func:`ecogov.ingest.archive.prune_archive`: raw HJ 212 frames received more than
+    ``ingest_archive_days`` ago are deleted (nothing when the setting is unset); the watermark
+    is the cut-off.
 
 Watermarks live in ``job_watermark``, so a restarted server resumes where it stopped; every job
 is idempotent, so a round interrupted half-way is simply repeated. A failing job records its
@@ -57,7 +62,7 @@ from ecogov.rules.service import seed_default_rules
 
 log = logging.getLogger(__name__)
 
-JOBS: Final = ("aggregation", "rules", "deadlines")
+JOBS: Final = ("aggregation", "rules", "deadlines", "archive")
 FIRST_RULES_LOOKBACK_S: Final = 86400
 """How far back the very first rules run looks (older periods: ``ecogov rules run``)."""
 
@@ -97,6 +102,19 @@ def _deadlines(engine: Engine, now: int, settings: Settings) -> str:
     return f"{len(records)} overdue"
 
 
+def _archive(engine: Engine, now: int, settings: Settings) -> str:
+    from ecogov.ingest.archive import prune_archive
+
+    days = settings.ingest_archive_days
+    if days is None:
+        return "every frame kept (ingest_archive_days is not set)"
+    before = now - days * periods.DAY
+    deleted = prune_archive(engine, before_ms=before * 1000)
+    with Session(for_writing(engine)) as session, session.begin():
+        record_watermark(session, "archive", before)
+    return f"{deleted} frames received before {periods.local_date(before).isoformat()} deleted"
+
+
 JobFunction = Callable[[Engine, int, Settings], str]
 """``job(engine, now, settings)`` → a one-line summary of what it did."""
 
@@ -104,6 +122,7 @@ JOB_FUNCTIONS: Final[dict[str, JobFunction]] = {
     "aggregation": _aggregation,
     "rules": _rules,
     "deadlines": _deadlines,
+    "archive": _archive,
 }
 
 # --- leases -----------------------------------------------------------------------------------
@@ -254,7 +273,7 @@ def register_scheduler(settings: Settings) -> bool:
 
 app = typer.Typer(
     help=(
-        "Scheduled jobs (aggregation, rules, deadlines): what they have covered and running them by "
+        "Scheduled jobs (aggregation, rules, deadlines, archive): what they have covered and running them by "
         "hand. `ecogov serve` runs them every scheduler_interval_seconds unless scheduler_enabled is false."
     ),
     no_args_is_help=True,
@@ -284,7 +303,7 @@ def status(database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL
 
 @app.command("run")
 def run(
-    job: Annotated[str, typer.Argument(help="aggregation, rules, deadlines or all")],
+    job: Annotated[str, typer.Argument(help="aggregation, rules, deadlines, archive or all")],
     database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL")] = None,
 ) -> None:
     """Run one job (or all) now, exactly as the scheduler would.

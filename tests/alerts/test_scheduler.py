@@ -1,4 +1,4 @@
-"""The scheduler's round (aggregation → rules → deadlines) and the CLI that runs jobs by hand, on
+"""The scheduler's round (aggregation → rules → deadlines → archive) and the CLI that runs jobs by hand, on
 both backends: watermarks make rounds resumable and repeated rounds idempotent, and leases keep
 two nodes on one database from running the same job at once."""
 
@@ -49,7 +49,7 @@ def test_rounds_resume_from_their_watermarks(engine: Engine) -> None:
     series = _station(engine)
     now = RECEIVED + 3600
     results = run_round(engine, SETTINGS, now=now)
-    assert set(results) == {"aggregation", "rules", "deadlines"}
+    assert set(results) == {"aggregation", "rules", "deadlines", "archive"}
     assert not any(r.startswith("failed") for r in results.values()), results
     with Session(engine) as session:
         marks = {m.job: m.position for m in session.scalars(select(JobWatermark))}

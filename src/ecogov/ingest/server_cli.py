@@ -1,4 +1,4 @@
-"""``ecogov ingest serve|links|quarantine|command`` and ``ecogov simulate``.
+"""``ecogov ingest serve|links|quarantine|replay|prune-archive|command`` and ``ecogov simulate``.
 
 The HJ 212 server also runs inside ``ecogov serve``; ``ecogov ingest serve`` runs it alone
 (a receiving process of its own beside the web servers, or for a test bench).
@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import signal
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,13 +18,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
 from ecogov.accounts.principal import SYSTEM
 from ecogov.config import get_settings
 from ecogov.db.engine import for_writing, make_engine, session_factory, transaction
-from ecogov.ingest import service
+from ecogov.ingest import archive, service
 from ecogov.ingest.commands import COMMAND_BUILDERS, CommandError
 from ecogov.ingest.models import QuarantineReason
 from ecogov.monitoring.models import Interval
@@ -176,6 +178,42 @@ def replay_command(
     console.print(f"{summary.replayed} frames replayed, {summary.values} values stored")
     for frame_id, reason in summary.still_refused.items():
         console.print(f"  frame {frame_id} still refused: {reason}")
+
+
+def prune_archive_command(
+    database_url: DatabaseUrl = None,
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, help="delete frames received more than DAYS ago (default: ingest_archive_days)"),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only count what would be deleted")] = False,
+) -> None:
+    """Delete old raw frames from the HJ 212 archive, oldest first (the values stay).
+
+    The scheduler of `ecogov serve` does the same every round when `ingest_archive_days` is
+    set; this runs it by hand, for instance before the first start with a retention set on an
+    archive that has grown. Frames go in transactions of 5,000 so that a running receiving
+    server keeps acknowledging meanwhile.
+
+    Example: `ecogov ingest prune-archive --days 400 --dry-run`
+    """
+    days = days if days is not None else get_settings().ingest_archive_days
+    if days is None:
+        raise typer.BadParameter("give --days, or set ingest_archive_days (ECOGOV_INGEST_ARCHIVE_DAYS)")
+    engine = _engine(database_url)
+    before_ms = (int(time.time()) - days * 86_400) * 1000
+    older = archive.count_older(engine, before_ms=before_ms)
+    if dry_run:
+        console.print(f"{older} frames were received before {_time(before_ms)}; nothing deleted (--dry-run)")
+        return
+    with Progress(
+        TextColumn("原始报文清理 pruning the archive"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
+        task = progress.add_task("prune", total=older)
+        deleted = archive.prune_archive(
+            engine, before_ms=before_ms, on_progress=lambda count: progress.advance(task, count)
+        )
+    console.print(f"{deleted} frames received before {_time(before_ms)} deleted")
 
 
 command_app = typer.Typer(

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -26,9 +27,12 @@ from tests.ingest.hj212_peers import (
     stored_values,
 )
 
-from ecogov.db.engine import session_factory
+from conftest import new_database
+from ecogov.db.engine import make_engine, session_factory
+from ecogov.db.migrate import upgrade
 from ecogov.ingest.models import DeviceLink, FrameOutcome, LinkState, QuarantineReason
 from ecogov.monitoring.models import Measurement
+from ecogov.monitoring.store import merge_all_pending
 from ecogov.protocols.hj212 import (
     BEIJING_TIME,
     CommandCode,
@@ -543,3 +547,41 @@ def test_frames_of_a_late_registered_device_are_replayed(engine: Engine) -> None
         received = set(session.scalars(select(Measurement.received_at)))
         assert len(received) == 1
         assert received.pop() >= replay_started
+
+
+@pytest.mark.postgres
+def test_an_upload_after_the_database_dropped_every_connection_is_answered(tmp_path: Path) -> None:
+    """A database restart or fail-over ends every connection of the receiving server and of its
+    committer (here ``pg_terminate_backend`` on all of them, in a PostgreSQL database of the
+    test's own; SQLite has no connections to lose). The next upload's commit finds its
+    connection dead: the committer reconnects and commits it again, so the upload is answered
+    without the logger having to retransmit it, and both uploads' values are stored."""
+    with new_database("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        city = register_city(engine)
+        before = hourly_upload(city.station, "20261120100000001")
+        after = hourly_upload(city.station, "20261120110000001", data_time=DATA_TIME + timedelta(hours=1))
+
+        async def scenario() -> int:
+            async with running_server(engine) as server:
+                logger = await RawLogger.open(server.port)
+                await logger.send(before)
+                assert [answer.request_id for answer in await logger.receive()] == ["20261120100000001"]
+                with engine.connect() as connection:
+                    ended = connection.exec_driver_sql(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    ).scalar()
+                await logger.send(after)
+                answers = await logger.receive(timeout=10.0)
+                assert [answer.request_id for answer in answers] == ["20261120110000001"]
+                await logger.close()
+                return int(ended or 0)
+
+        assert asyncio.run(scenario()) >= 2  # the committer's appending and merging connections at least
+        merge_all_pending(engine)
+        with session_factory(engine)() as session:
+            times = sorted(row[2] for row in stored_values(session, "a34004"))
+        engine.dispose()
+    assert times == [DATA_TIME_EPOCH] * 3 + [DATA_TIME_EPOCH + 3600] * 3

@@ -44,6 +44,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from ecogov.choices import SourceType
 from ecogov.db.bulk import append_rows
@@ -235,13 +236,12 @@ class Appender:
         self._by_token: dict[int, int] = {}
         """Series ids by token: a cache, rebuilt from ``_keys`` after a failure."""
         self._connection = engine.connect()
-        if self._connection.dialect.name == "sqlite":
-            # Outside any transaction (SQLite refuses to change it inside one): a committed
-            # batch survives a power cut as well as a killed process.
-            self._connection.connection.driver_connection.execute(f"PRAGMA {INGEST_SCHEMA}.synchronous=FULL")  # type: ignore[union-attr]
+        _commit_durably(self._connection, INGEST_SCHEMA)
         self._series = for_writing(engine).connect()
         with self._series.begin():
             self._series_ids = _read_series_index(self._series)
+        self._connection_lost = False
+        """The last failure was a lost database connection (a restart, a fail-over)."""
 
     def close(self) -> None:
         self._connection.close()
@@ -256,6 +256,11 @@ class Appender:
             Items that are not stored (index → the error), empty when all are.
         """
         error = self._try_write(batch)
+        if error is not None and self._connection_lost:
+            # Nothing of the batch was committed: on fresh connections it can be, and then no
+            # logger has to wait for its retransmission because the database restarted.
+            self._reconnect()
+            error = self._try_write(batch)
         if error is None:
             return {}
         if len(batch.items) == 1:
@@ -278,6 +283,7 @@ class Appender:
                     append_rows(self._connection, FRAME_TABLE, FRAME_COLUMNS, batch.frame_rows)
                 append_pending(self._connection, rows)
         except Exception as error:  # the error reaches every waiting packet, which then gets no answer
+            self._connection_lost = isinstance(error, DBAPIError) and error.connection_invalidated
             self.counters.failures += 1
             log.exception("ingest committer: %d items were not stored", len(batch.items))
             self._by_token.clear()  # look the series up again, in case the index is wrong
@@ -290,6 +296,14 @@ class Appender:
         counters.values += len(rows)
         counters.largest_batch = max(counters.largest_batch, len(batch.items))
         return None
+
+    def _reconnect(self) -> None:
+        """Replace both connections after one was lost (the other most likely was too)."""
+        log.warning("ingest committer: the database connection was lost; reconnecting")
+        for connection in (self._connection, self._series):
+            if not connection.invalidated:
+                connection.invalidate()
+        _commit_durably(self._connection, INGEST_SCHEMA)  # a new connection has the default
 
     def _resolve(self, batch: Batch) -> None:
         """Map the batch's tokens to series ids, creating (and committing) the series not yet
@@ -328,8 +342,7 @@ class MainWriter(threading.Thread):
         self._reports = reports
         self._jobs: queue.SimpleQueue[tuple[int, list[int], Batch] | None] = queue.SimpleQueue()
         self._main = for_writing(engine).connect()
-        if self._main.dialect.name == "sqlite":  # a merge is durable before its rows are pruned
-            self._main.connection.driver_connection.execute("PRAGMA main.synchronous=FULL")  # type: ignore[union-attr]
+        _commit_durably(self._main, "main")  # a merge is durable before its rows are pruned
         self._prune = for_writing(engine, main=False, ingest=True).connect()
         self._warm_up()
 
@@ -506,6 +519,14 @@ class _WarmUpLink:
     disconnected_at_ms: int | None = None
     close_reason: str | None = None
     frames: int = 0
+
+
+def _commit_durably(connection: Connection, schema: str) -> None:
+    """On SQLite, have ``connection``'s commits to ``schema`` survive a power cut as well as a
+    killed process (``synchronous=FULL``; set outside any transaction, SQLite refuses it inside
+    one). Nothing to do on PostgreSQL, where every commit is flushed (``fsync`` on)."""
+    if connection.dialect.name == "sqlite":
+        connection.connection.driver_connection.execute(f"PRAGMA {schema}.synchronous=FULL")  # type: ignore[union-attr]
 
 
 def _upsert_link(connection: Connection, link: LinkRecord | _WarmUpLink) -> None:

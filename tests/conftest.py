@@ -101,6 +101,15 @@ def new_database(backend: str, directory: Path) -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database of ``url`` now, ending its connections (as a database that
+    goes away under a running server)."""
+    name = make_url(url).database
+    assert name, url
+    with _admin_connection() as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def empty_all_tables(engine: Engine) -> None:
     """Delete every row of every table, children before parents."""
     with engine.begin() as connection:

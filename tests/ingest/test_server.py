@@ -27,7 +27,7 @@ from tests.ingest.hj212_peers import (
     stored_values,
 )
 
-from conftest import new_database
+from conftest import drop_database, new_database
 from ecogov.db.engine import make_engine, session_factory
 from ecogov.db.migrate import upgrade
 from ecogov.ingest.models import DeviceLink, FrameOutcome, LinkState, QuarantineReason
@@ -585,3 +585,44 @@ def test_an_upload_after_the_database_dropped_every_connection_is_answered(tmp_p
             times = sorted(row[2] for row in stored_values(session, "a34004"))
         engine.dispose()
     assert times == [DATA_TIME_EPOCH] * 3 + [DATA_TIME_EPOCH + 3600] * 3
+
+
+@pytest.mark.postgres
+def test_while_the_database_is_gone_nothing_is_answered_and_batches_fail_whole(tmp_path: Path) -> None:
+    """The database is dropped under the running server (``DROP DATABASE … WITH (FORCE)``: its
+    connections end and new ones are refused). Forty uploads sent then are none of them
+    answered — the loggers keep them and send them again later — and each is counted as a
+    write failure. The committer fails each batch whole: trying its items one by one, as it
+    does when one bad item may have spoilt a batch, would cost a connection attempt per item
+    (40 failed writes at least, where a batch costs two: the write and its retry on a new
+    connection)."""
+    with new_database("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        city = register_city(engine)
+        uploads = [
+            hourly_upload(
+                city.station, f"2026112010{hour:02d}00001", data_time=DATA_TIME + timedelta(hours=hour)
+            )
+            for hour in range(41)
+        ]
+        engine.dispose()
+
+        async def scenario() -> tuple[int, int]:
+            async with running_server(engine) as server:
+                logger = await RawLogger.open(server.port)
+                await logger.send(uploads[0])
+                assert len(await logger.receive()) == 1
+                drop_database(url)
+                await logger.send(b"".join(uploads[1:]))
+                for _ in range(100):
+                    if server.statistics.write_failures == 40:
+                        break
+                    await asyncio.sleep(0.1)
+                await logger.expect_silence(0.5)
+                await logger.close()
+                return server.statistics.write_failures, server.writer.statistics.failures
+
+        refused, failed_writes = asyncio.run(scenario())
+    assert refused == 40
+    assert failed_writes < 40

@@ -44,7 +44,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ecogov.choices import SourceType
 from ecogov.db.bulk import append_rows
@@ -242,13 +242,18 @@ class Appender:
             self._series_ids = _read_series_index(self._series)
         self._connection_lost = False
         """The last failure was a lost database connection (a restart, a fail-over)."""
+        self._database_unavailable = False
+        """The last failure was the database's, not the data's (``OperationalError``: no
+        connection, disk full, locked beyond the busy timeout)."""
 
     def close(self) -> None:
         self._connection.close()
         self._series.close()
 
     def write(self, batch: Batch) -> dict[int, str]:
-        """Append ``batch`` in one transaction, or item by item when that fails.
+        """Append ``batch`` in one transaction, or item by item when that fails for a reason
+        that may be one item's (not when the database is unavailable: then every item would
+        fail alike, each after a connection attempt).
 
         Returns
         -------
@@ -263,8 +268,8 @@ class Appender:
             error = self._try_write(batch)
         if error is None:
             return {}
-        if len(batch.items) == 1:
-            return {0: error}
+        if len(batch.items) == 1 or self._database_unavailable:
+            return dict.fromkeys(range(len(batch.items)), error)
         # One bad item must not keep a whole batch unanswered: write them one by one.
         failed = {}
         for index in range(len(batch.items)):
@@ -284,6 +289,7 @@ class Appender:
                 append_pending(self._connection, rows)
         except Exception as error:  # the error reaches every waiting packet, which then gets no answer
             self._connection_lost = isinstance(error, DBAPIError) and error.connection_invalidated
+            self._database_unavailable = isinstance(error, OperationalError)
             self.counters.failures += 1
             log.exception("ingest committer: %d items were not stored", len(batch.items))
             self._by_token.clear()  # look the series up again, in case the index is wrong

@@ -248,6 +248,7 @@ def _serve(
         http_port=bind_port,
         hj212_host=hj212_host,
         hj212_port=hj212_port,
+        disk_reserve_bytes=settings.ingest_disk_reserve_mb * 2**20,
         mqtt_host=mqtt_host or None,
         mqtt_port=int(mqtt_port or 1883),
         simulated_loggers=simulate,

@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     hj212_port: int = Field(default=9212, ge=1, le=65535)
+    ingest_disk_reserve_mb: int = Field(
+        default=256,
+        ge=0,
+        description=(
+            "Free space (MiB) the HJ 212 server keeps on the disk of a SQLite database: below it "
+            "frames are not stored or answered (loggers keep and resend them); 0 turns the check off."
+        ),
+    )
     ingest_archive_days: int | None = Field(
         default=None,
         ge=1,

@@ -71,6 +71,9 @@ class PlatformOptions:
         The web workspace and the API.
     hj212_host, hj212_port : str, int or None
         The HJ 212 server; ``hj212_port=None`` runs no HJ 212 server.
+    disk_reserve_bytes : int
+        Free space the HJ 212 server keeps on a SQLite database's disk
+        (:attr:`ecogov.ingest.server.ServerOptions.disk_reserve_bytes`).
     mqtt_host, mqtt_port : str or None, int
         The MQTT broker to read sensor frames from; ``None`` runs no MQTT intake.
     simulated_loggers : int
@@ -86,6 +89,7 @@ class PlatformOptions:
     http_port: int = 8000
     hj212_host: str = "0.0.0.0"
     hj212_port: int | None = 9212
+    disk_reserve_bytes: int = 0
     mqtt_host: str | None = None
     mqtt_port: int = 1883
     simulated_loggers: int = 0
@@ -103,7 +107,14 @@ async def run_platform(engine: Engine, options: PlatformOptions) -> None:
     tasks: list[asyncio.Task[None]] = []
     hj212: Hj212Server | None = None
     if options.hj212_port is not None:
-        hj212 = Hj212Server(engine, ServerOptions(host=options.hj212_host, port=options.hj212_port))
+        hj212 = Hj212Server(
+            engine,
+            ServerOptions(
+                host=options.hj212_host,
+                port=options.hj212_port,
+                disk_reserve_bytes=options.disk_reserve_bytes,
+            ),
+        )
         await hj212.start()
     if options.mqtt_host is not None:
         from ecogov.ingest.mqtt import MqttIntake

@@ -626,3 +626,36 @@ def test_while_the_database_is_gone_nothing_is_answered_and_batches_fail_whole(t
         refused, failed_writes = asyncio.run(scenario())
     assert refused == 40
     assert failed_writes < 40
+
+
+def test_below_the_disk_reserve_nothing_is_stored_or_answered(engine: Engine) -> None:
+    """A reserve of 2⁶² bytes (4 EiB, more than any disk has free) stands for a nearly full
+    disk: on SQLite an upload is then neither stored nor answered (its logger keeps it and
+    sends it again). With the reserve at 0 the same upload is answered and stored. On
+    PostgreSQL the disk is the database server's and the reserve does not apply."""
+    city = register_city(engine)
+    upload = hourly_upload(city.station)
+
+    async def answers(reserve: int) -> list[str]:
+        async with running_server(engine, disk_reserve_bytes=reserve) as server:
+            logger = await RawLogger.open(server.port)
+            await logger.send(upload)
+            try:
+                return [answer.request_id or "" for answer in await logger.receive(timeout=3.0)]
+            except TimeoutError:
+                return []
+            finally:
+                await logger.close()
+
+    refused = asyncio.run(answers(2**62))
+    with session_factory(engine)() as session:
+        archived_after_refusal = len(frames(session))
+    answered = asyncio.run(answers(0))
+    if engine.dialect.name == "sqlite":
+        assert (refused, archived_after_refusal) == ([], 0)
+    else:
+        assert (refused, archived_after_refusal) == (["20261120100000001"], 1)
+    assert answered == ["20261120100000001"]
+    merge_all_pending(engine)
+    with session_factory(engine)() as session:
+        assert len(stored_values(session, "a34004")) == 3

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import marshal
+import os
 import pickle
 import queue
 import socket
@@ -39,6 +40,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import Connection, Engine, select, update
@@ -128,6 +130,8 @@ class Settings:
     merge_interval_seconds: float
     merge_rows: int
     log_level: int
+    disk_reserve_bytes: int = 0
+    """Free space to keep on the disk of the SQLite files (0: no check); see :class:`DiskReserve`."""
 
 
 @dataclass(slots=True)
@@ -219,6 +223,55 @@ class _Reports:
         self.send("committed", number, done, failed, self.counters)
 
 
+class DiskReserve:
+    """Free space the committer keeps on the disk of the SQLite database files.
+
+    Below it batches are refused (their frames get no answer; loggers keep and resend them),
+    so that merges, checkpoints and the workspace still have room and the database is never
+    written to a full disk. ``os.statvfs`` is read at most once per :attr:`CHECK_SECONDS`.
+
+    Parameters
+    ----------
+    directory : Path or None
+        Where the SQLite files are; ``None`` (PostgreSQL: the disk is the database server's)
+        turns the check off, as does ``reserve_bytes`` 0.
+    reserve_bytes : int
+        Bytes to keep free (``ingest_disk_reserve_mb`` × 2²⁰).
+    """
+
+    CHECK_SECONDS: Final = 1.0
+    LOG_SECONDS: Final = 60.0
+    """Least time between two log lines about a short disk."""
+
+    def __init__(self, directory: Path | None, reserve_bytes: int) -> None:
+        self.directory = directory
+        self.reserve_bytes = reserve_bytes
+        self._free = 0
+        self._next_check = 0.0
+        self._next_log = 0.0
+
+    def shortfall(self) -> str | None:
+        """Why batches are refused now, or None when there is room."""
+        if self.directory is None or not self.reserve_bytes:
+            return None
+        now = time.monotonic()
+        if now >= self._next_check:
+            stat = os.statvfs(self.directory)
+            self._free = stat.f_bavail * stat.f_frsize
+            self._next_check = now + self.CHECK_SECONDS
+        if self._free >= self.reserve_bytes:
+            return None
+        reason = (
+            f"disk nearly full: {self._free / 2**20:.0f} MiB free in {self.directory}, "
+            f"ingest_disk_reserve_mb keeps {self.reserve_bytes / 2**20:.0f} MiB; nothing is answered "
+            "until there is room (the loggers keep their data)"
+        )
+        if now >= self._next_log:
+            log.error("ingest committer: %s", reason)
+            self._next_log = now + self.LOG_SECONDS
+        return reason
+
+
 class Appender:
     """Appends batches to the ingest journal: frames and values, one transaction a batch.
 
@@ -227,9 +280,14 @@ class Appender:
     their own on the main file, so that no committed value ever names a series that is not.
     """
 
-    def __init__(self, engine: Engine, counters: Counters) -> None:
+    def __init__(self, engine: Engine, counters: Counters, disk_reserve_bytes: int = 0) -> None:
         self._engine = engine
         self.counters = counters
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._reserve = DiskReserve(
+            Path(database).resolve().parent if database and database != ":memory:" else None,
+            disk_reserve_bytes,
+        )
         self._series_ids: dict[SeriesKey, int] = {}
         self._keys: dict[int, SeriesKey] = {}
         """Every token announced to this committer (they are announced once)."""
@@ -260,6 +318,10 @@ class Appender:
         dict of int to str
             Items that are not stored (index → the error), empty when all are.
         """
+        shortfall = self._reserve.shortfall()
+        if shortfall is not None:
+            self.counters.failures += 1
+            return dict.fromkeys(range(len(batch.items)), shortfall)
         error = self._try_write(batch)
         if error is not None and self._connection_lost:
             # Nothing of the batch was committed: on fresh connections it can be, and then no
@@ -442,7 +504,7 @@ def serve(sock: socket.socket, settings: Settings) -> None:
     counters = Counters()
     reports = _Reports(sock, counters)
     try:
-        appender = Appender(engine, counters)
+        appender = Appender(engine, counters, settings.disk_reserve_bytes)
         main_writer = MainWriter(engine, settings, reports)
     except Exception as error:
         log.exception("ingest committer could not open the database")

@@ -116,6 +116,9 @@ class ServerOptions:
     link_state_seconds : float
         How often the frame count and last frame time of busy links are written to
         ``device_link`` (on connect and close they are written at once).
+    disk_reserve_bytes : int
+        Free space kept on the disk of a SQLite database: below it nothing is stored or
+        answered (``ingest_disk_reserve_mb``; :class:`~ecogov.ingest.committer.DiskReserve`).
     """
 
     host: str = "0.0.0.0"
@@ -134,6 +137,7 @@ class ServerOptions:
     command_poll_seconds: float = 1.0
     unanswered_per_link: int = 64
     link_state_seconds: float = 30.0
+    disk_reserve_bytes: int = 0
 
 
 @dataclass(slots=True)
@@ -316,7 +320,9 @@ class Hj212Server:
         self.clock = clock
         self._engine = engine
         self._sessions = session_factory(engine)
-        self._writer = GroupCommitWriter(engine, after_settling=self._send_answers)
+        self._writer = GroupCommitWriter(
+            engine, after_settling=self._send_answers, disk_reserve_bytes=self.options.disk_reserve_bytes
+        )
         self._answering: list[_Link] = []
         """Links with answers queued by the commit callbacks now running."""
         self._server: asyncio.Server | None = None

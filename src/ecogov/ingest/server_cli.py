@@ -72,7 +72,12 @@ def serve_command(
     )
     engine = _engine(database_url)
     upgrade(engine)
-    options = ServerOptions(host=host, port=port or get_settings().hj212_port)
+    settings = get_settings()
+    options = ServerOptions(
+        host=host,
+        port=port or settings.hj212_port,
+        disk_reserve_bytes=settings.ingest_disk_reserve_mb * 2**20,
+    )
 
     async def run() -> None:
         server = Hj212Server(engine, options)

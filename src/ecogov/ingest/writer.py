@@ -239,6 +239,9 @@ class GroupCommitWriter:
         Called once after every round of callbacks (a commit report's, or a failure's): the HJ 212
         server writes the answers those callbacks queued there, in the same event-loop callback
         rather than one later.
+    disk_reserve_bytes : int
+        Free space the committer keeps on the disk of a SQLite database; below it every batch
+        fails (:class:`~ecogov.ingest.committer.DiskReserve`). 0: no check.
 
     Notes
     -----
@@ -255,6 +258,7 @@ class GroupCommitWriter:
         merge_interval_seconds: float = DEFAULT_MERGE_INTERVAL_SECONDS,
         merge_rows: int = DEFAULT_MERGE_ROWS,
         after_settling: Callable[[], None] | None = None,
+        disk_reserve_bytes: int = 0,
     ) -> None:
         self._after_settling = after_settling
         self._settings = Settings(
@@ -263,6 +267,7 @@ class GroupCommitWriter:
             merge_interval_seconds=merge_interval_seconds,
             merge_rows=merge_rows,
             log_level=logging.getLogger().getEffectiveLevel(),
+            disk_reserve_bytes=disk_reserve_bytes,
         )
         self._maximum_batch = maximum_batch
         self._loop: asyncio.AbstractEventLoop | None = None

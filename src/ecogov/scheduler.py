@@ -293,6 +293,9 @@ def status(database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL
         mark = marks.get(job)
         lease = lease_holder(engine, job, now=now)
         running = f"  running on {lease.holder}" if lease is not None else ""
+        if job == "archive" and get_settings().ingest_archive_days is None:
+            typer.echo(f"{job:12s} keeps every frame (ingest_archive_days is not set){running}")
+            continue
         if mark is None:
             typer.echo(f"{job:12s} never run{running}")
             continue

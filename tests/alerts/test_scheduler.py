@@ -207,6 +207,7 @@ def test_cli_runs_a_period_and_lists(engine: Engine, database_url: str) -> None:
     status = runner.invoke(app, ["jobs", "status", "--database-url", database_url])
     assert status.exit_code == 0
     assert "aggregation" in status.output
+    assert "archive      keeps every frame (ingest_archive_days is not set)" in status.output
     bad = runner.invoke(
         app,
         ["aggregate", "run", "--start", "2026-13-01", "--end", "2026-01-12", "--database-url", database_url],

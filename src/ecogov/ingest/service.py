@@ -21,7 +21,14 @@ from ecogov.accounts.principal import AccessDeniedError, Principal, Role
 from ecogov.ingest import commands
 from ecogov.ingest.decode import UPLOAD_INTERVALS, decode_values
 from ecogov.ingest.devices import load_profiles
-from ecogov.ingest.models import DeviceCommand, DeviceLink, FrameOutcome, IngestFrame, QuarantineReason
+from ecogov.ingest.models import (
+    DeviceCommand,
+    DeviceLink,
+    FrameOutcome,
+    IngestFrame,
+    QuarantineReason,
+    quarantined,
+)
 from ecogov.ingest.pipeline import refusal_of
 from ecogov.monitoring.store import ensure_series, write_measurements
 from ecogov.protocols.hj212 import CrcError, Frame, FrameScanner, Hj212Error, parse
@@ -114,7 +121,7 @@ def list_quarantine(
     """Refused frames, newest first. Passwords in the raw frames are masked."""
     if not principal.is_staff and principal.role is not Role.SYSTEM:
         raise AccessDeniedError(principal, "the quarantine is for bureau staff")
-    query = select(IngestFrame).where(IngestFrame.outcome == FrameOutcome.QUARANTINED)
+    query = select(IngestFrame).where(quarantined())
     if not principal.is_city_wide:
         query = query.where(IngestFrame.mn.in_(select(Device.mn).where(_visible_mns(principal))))
     if reason is not None:
@@ -221,7 +228,7 @@ def replay_quarantined(
     stored_at = int(time.time())
     query = select(IngestFrame).where(
         IngestFrame.mn == mn,
-        IngestFrame.outcome == FrameOutcome.QUARANTINED,
+        quarantined(),
         IngestFrame.reason.in_([reason.value for reason in REPLAYABLE]),
     )
     if since_ms is not None:

@@ -27,8 +27,6 @@ PRUNE_ROWS_PER_TRANSACTION: Final = 5_000
 which the HJ 212 committer needs for every commit: 5,000 frames take a few tens of
 milliseconds, which acknowledgements can wait."""
 
-DAY_MS: Final = 86_400_000
-
 
 def prune_archive(
     engine: Engine,

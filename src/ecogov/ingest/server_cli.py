@@ -206,7 +206,7 @@ def prune_archive_command(
     if days is None:
         raise typer.BadParameter("give --days, or set ingest_archive_days (ECOGOV_INGEST_ARCHIVE_DAYS)")
     engine = _engine(database_url)
-    before_ms = (int(time.time()) - days * 86_400) * 1000
+    before_ms = (int(time.time()) - days * 86_400) * 1000  # 86,400 s a day
     older = archive.count_older(engine, before_ms=before_ms)
     if dry_run:
         console.print(f"{older} frames were received before {_time(before_ms)}; nothing deleted (--dry-run)")

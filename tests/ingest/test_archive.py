@@ -5,36 +5,44 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Engine, select
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
+from tests.ingest.hj212_peers import OUTLET_MN, STATION_MN, register_city
 from typer.testing import CliRunner
 
+from accounts.helpers import token_headers
+from ecogov.accounts.principal import SYSTEM, AccessDeniedError, Principal, Role
 from ecogov.aggregation.models import JobWatermark
+from ecogov.api.app import API_PREFIX, create_app
 from ecogov.cli import app
 from ecogov.config import Settings
 from ecogov.db.engine import session_factory
-from ecogov.ingest.archive import count_older, prune_archive
+from ecogov.ingest.archive import count_older, first_id_received, prune_archive
 from ecogov.ingest.models import FrameOutcome, IngestFrame, QuarantineReason, Transport
+from ecogov.ingest.service import PeriodError, device_frames
 from ecogov.scheduler import run_round
+from registry.factories import COUNTIES
 
 T0_MS = 1_795_140_000_000  # 2026-11-20 10:00 Beijing time
 DAY_MS = 86_400_000
 
 
-def _archive_frames(engine: Engine, received_ms: list[int]) -> list[int]:
+def _archive_frames(engine: Engine, received_ms: list[int], mns: list[str] | None = None) -> list[int]:
     """Archive one frame per time, in list order (alternately accepted and quarantined, as the
-    archive holds both); return their ids."""
+    archive holds both), from ``mns[i]`` (default ``MN{i}``); return their ids."""
     with session_factory(engine)() as session, session.begin():
         frames = [
             IngestFrame(
                 received_at_ms=received,
                 transport=Transport.TCP,
                 peer="127.0.0.1:1",
-                mn=f"MN{index}",
+                mn=mns[index] if mns else f"MN{index}",
                 outcome=FrameOutcome.STORED if index % 2 == 0 else FrameOutcome.QUARANTINED,
                 reason=None if index % 2 == 0 else QuarantineReason.UNKNOWN_DEVICE,
                 value_count=0,
-                raw=b"##0000",
+                raw=f"QN=1;ST=22;CN=2011;PW=123456;MN={mns[index] if mns else index};Flag=5;CP=&&&&".encode(),
             )
             for index, received in enumerate(received_ms)
         ]
@@ -105,3 +113,106 @@ def test_the_cli_counts_then_deletes(engine: Engine) -> None:
     missing = runner.invoke(app, ["ingest", "prune-archive", "--database-url", url])
     assert missing.exit_code == 2
     assert "ingest_archive_days" in missing.output
+
+
+def test_the_first_id_received_at_a_time_is_found_by_bisection(engine: Engine) -> None:
+    """100 frames received one second apart (T0 + k s), then frames k = 40…59 pruned out of
+    the middle, so the ids have a gap. The bound is the least id such that every frame below
+    it was received earlier: for T0 + 30.5 s the id of k = 31; for T0 + 45 s, inside the gap,
+    the id k = 40 had (the first frame at or above it is k = 60, received at 60 s); before
+    every frame the lowest id; after every frame one past the highest."""
+    ids = _archive_frames(engine, [T0_MS + 1000 * k for k in range(100)])
+    with session_factory(engine)() as session, session.begin():
+        session.execute(delete(IngestFrame).where(IngestFrame.id.between(ids[40], ids[59])))
+    with engine.connect() as connection:
+        assert first_id_received(connection, T0_MS + 30_500) == ids[31]
+        assert first_id_received(connection, T0_MS + 45_000) == ids[40]
+        assert first_id_received(connection, T0_MS - 1) == ids[0]
+        assert first_id_received(connection, T0_MS + 100_000) == ids[99] + 1
+
+
+def test_a_loggers_frames_in_a_period_oldest_first_with_the_password_masked(engine: Engine) -> None:
+    """Three loggers send in turn every 10 minutes for three days (432 frames). STATION_MN's
+    frames received on day 2 (T0 + 1 day to T0 + 2 days) are 48: every 30 minutes, the first at
+    T0 + 1 day exactly. The period's end is exclusive; the limit cuts the oldest first; the PW
+    is masked. A county officer of another county may not read the station's frames; an
+    enterprise user may not either (the station is not theirs)."""
+    register_city(engine)
+    times, mns = [], []
+    for step in range(432):
+        times.append(T0_MS + step * 600_000)
+        mns.append((STATION_MN, OUTLET_MN, "UNREGISTERED0000000000001")[step % 3])
+    ids = _archive_frames(engine, times, mns)
+    day_two = [frame_id for frame_id, at, mn in zip(ids, times, mns, strict=True)
+               if mn == STATION_MN and T0_MS + DAY_MS <= at < T0_MS + 2 * DAY_MS]  # fmt: skip
+    assert len(day_two) == 48
+    with session_factory(engine)() as session:
+        frames = device_frames(
+            session, principal=SYSTEM, mn=STATION_MN, start_ms=T0_MS + DAY_MS, end_ms=T0_MS + 2 * DAY_MS
+        )
+        assert [frame.id for frame in frames] == day_two
+        assert frames[0].received_at_ms == T0_MS + DAY_MS
+        assert "PW=******;" in frames[0].raw
+        assert "123456" not in frames[0].raw
+        assert frames[0].outcome == "stored"
+        first_ten = device_frames(
+            session,
+            principal=SYSTEM,
+            mn=STATION_MN,
+            start_ms=T0_MS + DAY_MS,
+            end_ms=T0_MS + 2 * DAY_MS,
+            limit=10,
+        )
+        assert [frame.id for frame in first_ten] == day_two[:10]
+        # City-wide staff read an unregistered MN's frames (all quarantined, in the archive alone).
+        analyst = Principal(Role.CITY_ANALYST, 1, "analyst")
+        unknown = device_frames(
+            session, principal=analyst, mn="UNREGISTERED0000000000001", start_ms=T0_MS, end_ms=T0_MS + DAY_MS
+        )
+        assert len(unknown) == 48
+        officer = Principal(Role.COUNTY_OFFICER, 2, "longwan", county_code=COUNTIES[1])
+        with pytest.raises(AccessDeniedError, match="no device with MN="):
+            device_frames(session, principal=officer, mn=STATION_MN, start_ms=T0_MS, end_ms=T0_MS + DAY_MS)
+        own = Principal(Role.COUNTY_OFFICER, 3, "lucheng", county_code=COUNTIES[0])
+        assert (
+            len(device_frames(session, principal=own, mn=STATION_MN, start_ms=T0_MS, end_ms=T0_MS + DAY_MS))
+            == 48
+        )
+        with pytest.raises(PeriodError, match="end=") as backwards:
+            device_frames(session, principal=SYSTEM, mn=STATION_MN, start_ms=T0_MS, end_ms=T0_MS)
+        assert backwards.value.field == "end"
+        with pytest.raises(PeriodError):
+            device_frames(
+                session, principal=SYSTEM, mn=STATION_MN, start_ms=T0_MS, end_ms=T0_MS + 32 * DAY_MS
+            )
+
+
+def test_frames_over_the_api_and_the_cli(engine: Engine) -> None:
+    """The API takes Beijing times (2026-11-20T10:00 is T0) and answers the frames as JSON, a
+    bad period 400 naming the field; the CLI prints them whole with ``--raw``."""
+    register_city(engine)
+    ids = _archive_frames(engine, [T0_MS + step * 600_000 for step in range(12)], [STATION_MN] * 12)
+    client = TestClient(create_app(engine))
+    with session_factory(engine)() as session:
+        headers = token_headers(session, Role.CITY_ANALYST)
+    answer = client.get(
+        f"{API_PREFIX}/ingest/frames",
+        params={"mn": STATION_MN, "start": "2026-11-20T10:00", "end": "2026-11-20T11:00"},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+    assert [frame["id"] for frame in answer.json()] == ids[:6]
+    refused = client.get(
+        f"{API_PREFIX}/ingest/frames",
+        params={"mn": STATION_MN, "start": "2026-11-20T11:00", "end": "2026-11-20T10:00"},
+        headers=headers,
+    )
+    assert refused.status_code == 400
+    assert refused.json()["detail"][0]["loc"] == ["query", "end"]
+    url = engine.url.render_as_string(hide_password=False)
+    period = ["--from", "2026-11-20 10:30", "--to", "2026-11-20 11:00"]
+    printed = CliRunner().invoke(
+        app, ["ingest", "frames", STATION_MN, "--database-url", url, *period, "--raw"]
+    )
+    assert printed.exit_code == 0, printed.output
+    assert printed.output.count(f"MN={STATION_MN}") == 3  # 10:30, 10:40, 10:50

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -12,7 +13,8 @@ from ecogov.api.deps import SIGNED_IN_ROLES, STAFF_ROLES, SessionDep, require_ro
 from ecogov.ingest import service
 from ecogov.ingest.commands import CommandError, QueuedCommand
 from ecogov.ingest.models import LinkState, QuarantineReason
-from ecogov.ingest.service import LinkView, QuarantinedFrame
+from ecogov.ingest.service import ArchivedFrame, LinkView, QuarantinedFrame
+from ecogov.protocols.hj212 import BEIJING_TIME
 
 Reader = Annotated[Principal, Depends(require_roles(*SIGNED_IN_ROLES))]
 Staff = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
@@ -37,6 +39,13 @@ class ReplayRequest(BaseModel):
     """Which device's quarantined frames to judge again."""
 
     mn: str = Field(description="The device's MN")
+
+
+def _epoch_ms(moment: datetime) -> int:
+    """UTC epoch milliseconds of ``moment``; a naive one is Beijing time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BEIJING_TIME)
+    return int(moment.timestamp() * 1000)
 
 
 def _bad_request(error: CommandError) -> HTTPException:
@@ -65,6 +74,39 @@ def build_router() -> APIRouter:
     ) -> list[QuarantinedFrame]:
         """Refused frames with the reason (CRC, unknown MN, wrong PW …), newest first; PW masked."""
         return service.list_quarantine(session, principal=principal, reason=reason, mn=mn, limit=limit)
+
+    @router.get("/frames", response_model=list[ArchivedFrame])
+    def frames(
+        session: SessionDep,
+        principal: Reader,
+        mn: Annotated[str, Query(description="the data logger's MN")],
+        start: Annotated[datetime, Query(description="ISO 8601; without an offset, Beijing time")],
+        end: Annotated[datetime, Query(description="ISO 8601, exclusive; at most 31 days after start")],
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    ) -> list[ArchivedFrame]:
+        """What one data logger sent in a period, oldest first, with what ecogov did with each
+        frame (stored, quarantined and why, CRC status); PW masked."""
+        try:
+            return service.device_frames(
+                session,
+                principal=principal,
+                mn=mn,
+                start_ms=_epoch_ms(start),
+                end_ms=_epoch_ms(end),
+                limit=limit,
+            )
+        except service.PeriodError as error:
+            raise HTTPException(
+                status_code=400,
+                detail=[
+                    {
+                        "loc": ["query", error.field],
+                        "input": error.value,
+                        "msg": error.reason,
+                        "type": "PeriodError",
+                    }
+                ],
+            ) from error
 
     @router.post("/quarantine/replay", response_model=service.ReplaySummary)
     def replay(

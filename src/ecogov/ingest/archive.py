@@ -1,4 +1,5 @@
-"""Retention of the raw HJ 212 archive (``ingest.ingest_frame``).
+"""The raw HJ 212 archive (``ingest.ingest_frame``): finding frames by arrival time, and its
+retention.
 
 Every frame the receiving server reads is archived raw, accepted or quarantined, so that what a
 logger sent can be shown later (a falsification case, a disputed exceedance). The archive grows
@@ -10,6 +11,11 @@ values themselves stay in ``measurement``; only the raw frames go.
 
 On SQLite the space of deleted frames is reused by new ones (the file does not shrink without
 ``VACUUM``).
+
+The archive has no index on the arrival time or on the MN of accepted frames (each would cost
+every append a B-tree insert); frames arrive in id order, so a period's frames are found by
+bisecting the primary key (:func:`first_id_received`) and one MN's among them by reading that
+id range.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, select
 
 from ecogov.db.engine import for_writing
 from ecogov.ingest.models import IngestFrame
@@ -88,3 +94,61 @@ def count_older(engine: Engine, *, before_ms: int) -> int:
             )
             or 0
         )
+
+
+RECEIVED_ORDER_MARGIN_MS: Final = 60_000
+"""How far out of arrival order a frame's ``received_at_ms`` may be from its id's place (frames
+of one commit are stamped as they arrive and appended in the order they are gathered): id
+ranges found by :func:`first_id_received` are widened by this much, then filtered exactly."""
+
+
+def first_id_received(connection: Connection, at_ms: int) -> int:
+    """The least id bound such that every frame below it was received before ``at_ms``.
+
+    Frames are archived in the order they arrive, so ``received_at_ms`` grows with the id: a
+    bisection over the primary key finds the bound in about 30 short reads, however large the
+    archive, with no index on the time (an index per frame would cost the append path).
+
+    Parameters
+    ----------
+    connection : Connection
+    at_ms : int
+        UTC epoch milliseconds.
+
+    Returns
+    -------
+    int
+        Frames with ``id >= bound`` were received at or after ``at_ms`` (one past the newest
+        id when none was).
+    """
+    lowest, highest = connection.execute(select(func.min(IngestFrame.id), func.max(IngestFrame.id))).one()
+    if lowest is None:
+        return 0
+    low, high = int(lowest), int(highest) + 1
+    while low < high:
+        middle = (low + high) // 2
+        received = connection.scalar(
+            select(IngestFrame.received_at_ms)
+            .where(IngestFrame.id >= middle)
+            .order_by(IngestFrame.id)
+            .limit(1)
+        )
+        if received is None or received >= at_ms:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def received_between(start_ms: int, end_ms: int, connection: Connection) -> ColumnElement[bool]:
+    """The frames received in ``[start_ms, end_ms)`` (UTC epoch ms), as a condition that reads
+    only their id range (:func:`first_id_received`, widened by
+    :data:`RECEIVED_ORDER_MARGIN_MS`)."""
+    first = first_id_received(connection, start_ms - RECEIVED_ORDER_MARGIN_MS)
+    past = first_id_received(connection, end_ms + RECEIVED_ORDER_MARGIN_MS)
+    return and_(
+        IngestFrame.id >= first,
+        IngestFrame.id < past,
+        IngestFrame.received_at_ms >= start_ms,
+        IngestFrame.received_at_ms < end_ms,
+    )

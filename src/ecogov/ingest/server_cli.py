@@ -1,4 +1,5 @@
-"""``ecogov ingest serve|links|quarantine|replay|prune-archive|command`` and ``ecogov simulate``.
+"""``ecogov ingest serve|links|quarantine|frames|replay|prune-archive|command`` and
+``ecogov simulate``.
 
 The HJ 212 server also runs inside ``ecogov serve``; ``ecogov ingest serve`` runs it alone
 (a receiving process of its own beside the web servers, or for a test bench).
@@ -165,6 +166,64 @@ def quarantine_command(
             row.raw[:100],
         )
     Console().print(table)
+
+
+def _moment_ms(text: str, name: str) -> int:
+    """``YYYY-MM-DD[ HH:MM[:SS]]`` in Beijing time as UTC epoch milliseconds."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{name}={text!r}: use a Beijing time like 2026-12-07 08:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BEIJING_TIME)
+    return int(moment.timestamp() * 1000)
+
+
+def frames_command(
+    mn: Annotated[str, typer.Argument(help="the data logger's MN")],
+    database_url: DatabaseUrl = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Beijing time, e.g. '2026-12-07 08:00' (default: 24 h ago)")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Beijing time, exclusive (default: now)")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="at most N frames, oldest first")] = 200,
+    raw: Annotated[bool, typer.Option("--raw", help="print each whole frame (PW masked)")] = False,
+) -> None:
+    """What one data logger sent in a period, with what ecogov did with each frame.
+
+    The evidence when a logger's data are in question: every frame as received (PW masked),
+    its CRC status, whether it was stored or quarantined and why. At most 31 days at once.
+
+    Example: `ecogov ingest frames 88888880000001 --from "2026-12-07 08:00" --to "2026-12-07 09:00" --raw`
+    """
+    end_ms = _moment_ms(end, "--to") if end else int(time.time() * 1000)
+    start_ms = _moment_ms(start, "--from") if start else end_ms - 86_400_000
+    engine = _engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            rows = service.device_frames(
+                session, principal=SYSTEM, mn=mn, start_ms=start_ms, end_ms=end_ms, limit=limit
+            )
+    except service.PeriodError as error:
+        raise typer.BadParameter(str(error)) from error
+    if raw:
+        for row in rows:
+            typer.echo(row.raw)
+        return
+    table = Table("received", "CN", "QN", "DataTime", "CRC", "outcome", "values", "frame")
+    for row in rows:
+        table.add_row(
+            _time(row.received_at_ms),
+            str(row.command_code or ""),
+            row.request_id or "",
+            _time(row.data_time * 1000) if row.data_time is not None else "",
+            row.crc_status or "",
+            row.outcome + (f" ({row.reason})" if row.reason else ""),
+            str(row.value_count),
+            row.raw[:100],
+        )
+    Console().print(table)
+    console.print(f"{len(rows)} frames of MN={mn} received {_time(start_ms)} – {_time(end_ms)}")
 
 
 def replay_command(

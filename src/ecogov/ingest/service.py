@@ -1,4 +1,5 @@
-"""What users ask of the ingest layer, scoped by principal: links, quarantine, commands.
+"""What users ask of the ingest layer, scoped by principal: links, quarantine, a logger's
+frames, commands.
 
 Device links and commands are visible to whoever may see the device in the registry
 (:func:`ecogov.registry.service.visible_condition`); a quarantined frame from an MN that is
@@ -12,13 +13,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from ecogov.accounts.principal import AccessDeniedError, Principal, Role
-from ecogov.ingest import commands
+from ecogov.ingest import archive, commands
 from ecogov.ingest.decode import UPLOAD_INTERVALS, decode_values
 from ecogov.ingest.devices import load_profiles
 from ecogov.ingest.models import (
@@ -139,6 +140,94 @@ def list_quarantine(
             row.command_code,
             str(row.reason) if row.reason is not None else None,
             row.detail,
+            _without_password(row.raw),
+        )
+        for row in rows
+    ]
+
+
+class PeriodError(ValueError):
+    """A period that cannot be read; names the field and the value."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={value!r}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedFrame:
+    """A frame as received, with what ecogov did with it; ``raw`` without the device password."""
+
+    id: int
+    received_at_ms: int
+    transport: str
+    peer: str
+    mn: str | None
+    command_code: int | None
+    request_id: str | None
+    data_time: int | None
+    crc_status: str | None
+    outcome: str
+    reason: str | None
+    detail: str | None
+    value_count: int
+    raw: str
+
+
+MAXIMUM_FRAMES_PERIOD_MS: Final = 31 * 86_400_000
+"""Longest period :func:`device_frames` reads at once (31 days of a logger's frames)."""
+
+
+def device_frames(
+    session: Session,
+    *,
+    principal: Principal,
+    mn: str,
+    start_ms: int,
+    end_ms: int,
+    limit: int = 500,
+) -> list[ArchivedFrame]:
+    """What one data logger sent in ``[start_ms, end_ms)`` (UTC epoch ms), oldest first, with
+    the outcome of each frame: the evidence when its data are in question.
+
+    Staff and enterprise users see the devices in their scope; an MN that is not registered
+    (its frames are all quarantined) only city-wide staff.
+
+    Raises
+    ------
+    PeriodError
+        ``end_ms`` not after ``start_ms``, or more than :data:`MAXIMUM_FRAMES_PERIOD_MS` after it.
+    AccessDeniedError
+        The MN is no device in the principal's scope.
+    """
+    _require_staff(principal)
+    if end_ms <= start_ms or end_ms - start_ms > MAXIMUM_FRAMES_PERIOD_MS:
+        raise PeriodError("end", end_ms, f"must be after start={start_ms} and at most 31 days later")
+    if not principal.is_city_wide and (
+        session.scalar(select(Device.id).where(Device.mn == mn, _visible_mns(principal))) is None
+    ):
+        raise AccessDeniedError(principal, f"no device with MN={mn} in your scope")
+    condition = archive.received_between(start_ms, end_ms, session.connection())
+    rows = session.scalars(
+        select(IngestFrame).where(condition, IngestFrame.mn == mn).order_by(IngestFrame.id).limit(limit)
+    )
+    return [
+        ArchivedFrame(
+            row.id,
+            row.received_at_ms,
+            str(row.transport),
+            row.peer,
+            row.mn,
+            row.command_code,
+            row.request_id,
+            row.data_time,
+            row.crc_status,
+            str(row.outcome),
+            str(row.reason) if row.reason is not None else None,
+            row.detail,
+            row.value_count,
             _without_password(row.raw),
         )
         for row in rows

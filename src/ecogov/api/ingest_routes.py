@@ -13,7 +13,7 @@ from ecogov.api.deps import SIGNED_IN_ROLES, STAFF_ROLES, SessionDep, require_ro
 from ecogov.ingest import service
 from ecogov.ingest.commands import CommandError, QueuedCommand
 from ecogov.ingest.models import LinkState, QuarantineReason
-from ecogov.ingest.service import ArchivedFrame, LinkView, QuarantinedFrame
+from ecogov.ingest.service import ArchivedFrame, LinkView
 from ecogov.protocols.hj212 import BEIJING_TIME
 
 Reader = Annotated[Principal, Depends(require_roles(*SIGNED_IN_ROLES))]
@@ -64,14 +64,14 @@ def build_router() -> APIRouter:
         """Latest connection of every data logger in your scope (online, last frame, why it closed)."""
         return service.list_links(session, principal=principal, state=state.value if state else None)
 
-    @router.get("/quarantine", response_model=list[QuarantinedFrame])
+    @router.get("/quarantine", response_model=list[ArchivedFrame])
     def quarantine(
         session: SessionDep,
         principal: Staff,
         reason: QuarantineReason | None = None,
         mn: str | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    ) -> list[QuarantinedFrame]:
+    ) -> list[ArchivedFrame]:
         """Refused frames with the reason (CRC, unknown MN, wrong PW …), newest first; PW masked."""
         return service.list_quarantine(session, principal=principal, reason=reason, mn=mn, limit=limit)
 

@@ -87,21 +87,6 @@ def list_links(session: Session, *, principal: Principal, state: str | None = No
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class QuarantinedFrame:
-    """A refused frame; ``raw`` is shown without the device password."""
-
-    id: int
-    received_at_ms: int
-    transport: str
-    peer: str
-    mn: str | None
-    command_code: int | None
-    reason: str | None
-    detail: str | None
-    raw: str
-
-
 def _without_password(raw: bytes) -> str:
     text = raw.decode("utf-8", "replace")
     start = text.find("PW=")
@@ -118,7 +103,7 @@ def list_quarantine(
     reason: QuarantineReason | None = None,
     mn: str | None = None,
     limit: int = 100,
-) -> list[QuarantinedFrame]:
+) -> list[ArchivedFrame]:
     """Refused frames, newest first. Passwords in the raw frames are masked."""
     if not principal.is_staff and principal.role is not Role.SYSTEM:
         raise AccessDeniedError(principal, "the quarantine is for bureau staff")
@@ -129,21 +114,7 @@ def list_quarantine(
         query = query.where(IngestFrame.reason == reason)
     if mn is not None:
         query = query.where(IngestFrame.mn == mn)
-    rows = session.scalars(query.order_by(IngestFrame.id.desc()).limit(limit))
-    return [
-        QuarantinedFrame(
-            row.id,
-            row.received_at_ms,
-            str(row.transport),
-            row.peer,
-            row.mn,
-            row.command_code,
-            str(row.reason) if row.reason is not None else None,
-            row.detail,
-            _without_password(row.raw),
-        )
-        for row in rows
-    ]
+    return [_archived(row) for row in session.scalars(query.order_by(IngestFrame.id.desc()).limit(limit))]
 
 
 class PeriodError(ValueError):
@@ -213,25 +184,26 @@ def device_frames(
     rows = session.scalars(
         select(IngestFrame).where(condition, IngestFrame.mn == mn).order_by(IngestFrame.id).limit(limit)
     )
-    return [
-        ArchivedFrame(
-            row.id,
-            row.received_at_ms,
-            str(row.transport),
-            row.peer,
-            row.mn,
-            row.command_code,
-            row.request_id,
-            row.data_time,
-            row.crc_status,
-            str(row.outcome),
-            str(row.reason) if row.reason is not None else None,
-            row.detail,
-            row.value_count,
-            _without_password(row.raw),
-        )
-        for row in rows
-    ]
+    return [_archived(row) for row in rows]
+
+
+def _archived(row: IngestFrame) -> ArchivedFrame:
+    return ArchivedFrame(
+        row.id,
+        row.received_at_ms,
+        str(row.transport),
+        row.peer,
+        row.mn,
+        row.command_code,
+        row.request_id,
+        row.data_time,
+        row.crc_status,
+        str(row.outcome),
+        str(row.reason) if row.reason is not None else None,
+        row.detail,
+        row.value_count,
+        _without_password(row.raw),
+    )
 
 
 def _require_visible_device(session: Session, principal: Principal, mn: str) -> None:

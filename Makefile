@@ -53,6 +53,7 @@ bench: $(VENV)/.dev-installed  ## run every benchmark under bench/ (figures in d
 	$(BIN)/python -m bench.bench_demo_build
 	$(BIN)/python -m bench.bench_hj212_codec
 	$(BIN)/python -m bench.bench_ingest
+	$(BIN)/python -m bench.bench_archive
 	$(BIN)/python -m bench.bench_first_screen
 	$(BIN)/python -m bench.bench_accounts
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench

@@ -121,8 +121,11 @@ def first_id_received(connection: Connection, at_ms: int) -> int:
         Frames with ``id >= bound`` were received at or after ``at_ms`` (one past the newest
         id when none was).
     """
-    lowest, highest = connection.execute(select(func.min(IngestFrame.id), func.max(IngestFrame.id))).one()
-    if lowest is None:
+    # Two statements: SQLite reads min() or max() alone from the primary key, both together by
+    # scanning the table.
+    lowest = connection.scalar(select(func.min(IngestFrame.id)))
+    highest = connection.scalar(select(func.max(IngestFrame.id)))
+    if lowest is None or highest is None:
         return 0
     low, high = int(lowest), int(highest) + 1
     while low < high:

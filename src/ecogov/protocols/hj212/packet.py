@@ -24,6 +24,7 @@ from ecogov.protocols.hj212.crc import CrcStatus
 __all__ = [
     "ACKNOWLEDGE_BIT",
     "BEIJING_TIME",
+    "MAXIMUM_FLAG",
     "SPLIT_BIT",
     "CommandParameters",
     "Packet",
@@ -38,6 +39,8 @@ BEIJING_TIME: Final = timezone(timedelta(hours=8), "UTC+08:00")
 ACKNOWLEDGE_BIT: Final = 0b01
 #: Flag bit D: the packet is split, PNUM and PNO are present (HJ 212-2017 Table 3 note).
 SPLIT_BIT: Final = 0b10
+#: Largest Flag: one byte, version bits V5…V0 then D and A (HJ 212-2017 Table 3 note).
+MAXIMUM_FLAG: Final = 0xFF
 
 
 def compose_flag(version: ProtocolVersion | int, *, acknowledge: bool = False, split: bool = False) -> int:

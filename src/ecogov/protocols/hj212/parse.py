@@ -32,6 +32,7 @@ from ecogov.protocols.hj212.legacy import (
 )
 from ecogov.protocols.hj212.packet import (
     BEIJING_TIME,
+    MAXIMUM_FLAG,
     SPLIT_BIT,
     CommandParameters,
     Packet,
@@ -555,8 +556,8 @@ def _canonical_header(match: re.Match[str], problems: list[Problem]) -> _Header:
     if len(device_id) > _MAXIMUM_DEVICE_ID:
         raise HeaderError("MN", device_id[:80], f"longer than {_MAXIMUM_DEVICE_ID} characters")
     flag = int(flag_text)
-    if flag > 255:
-        raise HeaderError("Flag", flag_text, "expected an integer from 0 to 255")
+    if flag > MAXIMUM_FLAG:
+        raise HeaderError("Flag", flag_text, f"expected an integer from 0 to {MAXIMUM_FLAG}")
     if flag & SPLIT_BIT:
         problems.append(Problem("PNUM", "", "Flag bit D set without PNUM/PNO"))
     return request_id, system_code, int(command_text), password, device_id, flag, None, None, {}
@@ -578,7 +579,7 @@ def _header(header_text: str, problems: list[Problem]) -> _Header:
     device_id = fields["MN"]
     if len(device_id) > _MAXIMUM_DEVICE_ID:
         raise HeaderError("MN", device_id[:80], f"longer than {_MAXIMUM_DEVICE_ID} characters")
-    flag = _integer(fields, "Flag", 255)
+    flag = _integer(fields, "Flag", MAXIMUM_FLAG)
     packet_total = _integer(fields, "PNUM", 9999)
     packet_index = _integer(fields, "PNO", 9999)
     request_id = fields.get("QN")
@@ -657,7 +658,7 @@ def read_plain(frame: Frame) -> PlainFrame | None:
         return None
     request_id, system_code, command_text, password, device_id, flag_text = header.groups()
     flag = int(flag_text)
-    if flag > 255 or flag & SPLIT_BIT or len(device_id) > _MAXIMUM_DEVICE_ID:
+    if flag > MAXIMUM_FLAG or flag & SPLIT_BIT or len(device_id) > _MAXIMUM_DEVICE_ID:
         return None
     cp = text[index + 5 :].rstrip()
     if not cp.endswith("&&"):

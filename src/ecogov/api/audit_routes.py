@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ecogov.accounts.principal import Principal, Role
 from ecogov.api.deps import get_session, require_roles
 from ecogov.audit import service
-from ecogov.standards.editions import BEIJING
+from ecogov.standards.editions import as_beijing
 
 AdminDep = Annotated[Principal, Depends(require_roles(Role.CITY_ADMIN))]
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -49,7 +49,7 @@ class AuditPagePublic(BaseModel):
 def _epoch(moment: datetime | None) -> int | None:
     if moment is None:
         return None
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)).timestamp())
+    return int(as_beijing(moment).timestamp())
 
 
 def _filter(

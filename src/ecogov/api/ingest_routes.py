@@ -14,7 +14,7 @@ from ecogov.ingest import service
 from ecogov.ingest.commands import CommandError, QueuedCommand
 from ecogov.ingest.models import LinkState, QuarantineReason
 from ecogov.ingest.service import ArchivedFrame, LinkView
-from ecogov.protocols.hj212 import BEIJING_TIME
+from ecogov.standards.editions import as_beijing
 
 Reader = Annotated[Principal, Depends(require_roles(*SIGNED_IN_ROLES))]
 Staff = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
@@ -39,13 +39,6 @@ class ReplayRequest(BaseModel):
     """Which device's quarantined frames to judge again."""
 
     mn: str = Field(description="The device's MN")
-
-
-def _epoch_ms(moment: datetime) -> int:
-    """UTC epoch milliseconds of ``moment``; a naive one is Beijing time."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BEIJING_TIME)
-    return int(moment.timestamp() * 1000)
 
 
 def _bad_request(error: CommandError) -> HTTPException:
@@ -91,8 +84,8 @@ def build_router() -> APIRouter:
                 session,
                 principal=principal,
                 mn=mn,
-                start_ms=_epoch_ms(start),
-                end_ms=_epoch_ms(end),
+                start_ms=int(as_beijing(start).timestamp() * 1000),
+                end_ms=int(as_beijing(end).timestamp() * 1000),
                 limit=limit,
             )
         except service.PeriodError as error:

@@ -31,6 +31,7 @@ from ecogov.ingest.commands import COMMAND_BUILDERS, CommandError
 from ecogov.ingest.models import QuarantineReason
 from ecogov.monitoring.models import Interval
 from ecogov.protocols.hj212 import BEIJING_TIME
+from ecogov.standards.editions import as_beijing
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -174,9 +175,7 @@ def _moment_ms(text: str, name: str) -> int:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{name}={text!r}: use a Beijing time like 2026-12-07 08:00") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BEIJING_TIME)
-    return int(moment.timestamp() * 1000)
+    return int(as_beijing(moment).timestamp() * 1000)
 
 
 def frames_command(

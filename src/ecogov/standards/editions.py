@@ -48,7 +48,9 @@ _SWITCH64: Final = np.datetime64("2026-03-01T00:00:00", "s")
 EditionLike = str | datetime | date | np.datetime64
 
 
-def _as_beijing(moment: datetime | date | np.datetime64) -> datetime:
+def as_beijing(moment: datetime | date | np.datetime64) -> datetime:
+    """``moment`` in Beijing time; a naive datetime, a date or a ``datetime64`` is read as
+    Beijing time already (the bureau's clock)."""
     if isinstance(moment, np.datetime64):
         if np.isnat(moment):
             raise ValueError("the timestamp is NaT; an edition needs a real date")
@@ -91,7 +93,7 @@ def air_edition(edition: EditionLike) -> AirEdition:
             f"edition={edition!r} is not a known air edition; valid: "
             f"{', '.join(AIR_EDITIONS)}, or a timestamp of the data"
         )
-    return "2026" if _as_beijing(edition) >= AIR_SWITCH else "2012"
+    return "2026" if as_beijing(edition) >= AIR_SWITCH else "2012"
 
 
 def air_edition_mask(timestamps: NDArray[np.datetime64] | Sequence[datetime]) -> NDArray[np.bool_]:
@@ -148,7 +150,7 @@ def gb3095_limit_set(edition: EditionLike) -> str:
             f"edition={edition!r} is not a GB 3095 limit set; valid: "
             f"{', '.join(GB3095_LIMIT_SETS)}, '2026', or a timestamp of the data"
         )
-    moment = _as_beijing(edition)
+    moment = as_beijing(edition)
     if moment < AIR_SWITCH:
         return "2012"
     return "2026-final" if moment >= GB3095_FINAL_FROM else "2026-transitional"

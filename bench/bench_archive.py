@@ -4,11 +4,11 @@ Run: ``.venv/bin/python -m bench.bench_archive [--loggers 300] [--days 3] [--rep
 
 A fresh SQLite database gets the archive of ``--loggers`` data loggers sending one real-time
 upload a minute for ``--days`` days (about 250-byte frames, appended in arrival order as the
-committer does). Reported, as medians of ``--repeat``: the bisection that finds the id range of
-a period (:func:`ecogov.ingest.archive.first_id_received`), one logger's frames of one day
-(:func:`ecogov.ingest.service.device_frames`, which reads that day's whole id range for the MN,
-since the archive has no MN or time index), and of one hour; then pruning the oldest day
-(:func:`ecogov.ingest.archive.prune_archive`), once.
+committer does); its size on disk is reported. Then, as medians of ``--repeat``: the bisection
+that finds the id range of a period (:func:`ecogov.ingest.archive.first_id_received`), one
+logger's frames of one day (:func:`ecogov.ingest.service.device_frames`, which reads that
+day's whole id range for the MN, since the archive has no MN or time index), and of one hour;
+then pruning the oldest day (:func:`ecogov.ingest.archive.prune_archive`), once.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ecogov.accounts.principal import SYSTEM
 from ecogov.db.bulk import append_rows
-from ecogov.db.engine import make_engine, session_factory
+from ecogov.db.engine import ingest_database_path, make_engine, session_factory
 from ecogov.db.migrate import upgrade
 from ecogov.ingest import archive
 from ecogov.ingest.committer import FRAME_COLUMNS, FRAME_TABLE
@@ -83,8 +83,13 @@ def main() -> None:
         url = f"sqlite:///{Path(directory) / 'archive.sqlite'}"
         started = time.perf_counter()
         frames = build_archive(url, arguments.loggers, arguments.days)
+        journal = Path(ingest_database_path(str(Path(directory) / "archive.sqlite")))
+        files = [journal, *journal.parent.glob(journal.name + "-*")]  # with its WAL
+        size = sum(path.stat().st_size for path in files)
+        per_day = size / arguments.days / 2**20
         print(f"archive of {frames:,} frames ({arguments.loggers} loggers × {arguments.days} days of minute "
-              f"uploads) built in {time.perf_counter() - started:.1f} s")  # fmt: skip
+              f"uploads) built in {time.perf_counter() - started:.1f} s: {size / 2**20:,.0f} MiB, "
+              f"{size / frames:.0f} bytes a frame, {per_day:,.0f} MiB a day")  # fmt: skip
         engine = make_engine(url)
         middle = arguments.days // 2
         day_start = T0_MS + middle * DAY_MS

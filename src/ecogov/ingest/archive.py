@@ -3,8 +3,8 @@ retention.
 
 Every frame the receiving server reads is archived raw, accepted or quarantined, so that what a
 logger sent can be shown later (a falsification case, a disputed exceedance). The archive grows
-with the fleet — a few hundred bytes per frame, about 200 MB a day for 300 loggers sending
-minute data — and nothing prunes it unless the bureau sets
+with the fleet — about 370 bytes on disk per 250-byte upload, 150 MiB a day for 300 loggers
+sending minute data (``bench/bench_archive.py``) — and nothing prunes it unless the bureau sets
 :attr:`~ecogov.config.Settings.ingest_archive_days`: then the scheduler of ``ecogov serve``
 deletes older frames every round, and ``ecogov ingest prune-archive`` does it by hand. The
 values themselves stay in ``measurement``; only the raw frames go.

@@ -147,8 +147,8 @@ class ArchivedFrame:
     raw: str
 
 
-MAXIMUM_FRAMES_PERIOD_MS: Final = 31 * 86_400_000
-"""Longest period :func:`device_frames` reads at once (31 days of a logger's frames)."""
+MAXIMUM_FRAMES_PERIOD_DAYS: Final = 31
+"""Longest period :func:`device_frames` reads at once, days (a month of a logger's frames)."""
 
 
 def device_frames(
@@ -169,13 +169,14 @@ def device_frames(
     Raises
     ------
     PeriodError
-        ``end_ms`` not after ``start_ms``, or more than :data:`MAXIMUM_FRAMES_PERIOD_MS` after it.
+        ``end_ms`` not after ``start_ms``, or more than :data:`MAXIMUM_FRAMES_PERIOD_DAYS` after it.
     AccessDeniedError
         The MN is no device in the principal's scope.
     """
     _require_staff(principal)
-    if end_ms <= start_ms or end_ms - start_ms > MAXIMUM_FRAMES_PERIOD_MS:
-        raise PeriodError("end", end_ms, f"must be after start={start_ms} and at most 31 days later")
+    if end_ms <= start_ms or end_ms - start_ms > MAXIMUM_FRAMES_PERIOD_DAYS * 86_400_000:  # ms a day
+        days = MAXIMUM_FRAMES_PERIOD_DAYS
+        raise PeriodError("end", end_ms, f"must be after start={start_ms} and at most {days} days later")
     if not principal.is_city_wide and (
         session.scalar(select(Device.id).where(Device.mn == mn, _visible_mns(principal))) is None
     ):
